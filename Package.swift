@@ -1,0 +1,151 @@
+// swift-tools-version:6.3
+//
+// SplitSoC: a split system-on-chip emulator. See docs/architecture.md for the layering rules that
+// this manifest encodes:
+//   SoCWire (pure codec, no deps)  <-  SoCLink (link state machine, Transport)  <-  RTCore / AppCore
+//   ZeroMQ (the only libzmq wrapper) <- SoCLinkZMQ (the only place ZeroMQ meets SoCLink)
+//   splitsoc-rt never links WasmKit; splitsoc-app never links the real-time core.
+
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+/// Warnings become errors only when `SPLITSOC_WERROR` is set (CI sets it), as WasmKit gates its own.
+let strictSettings: [SwiftSetting] =
+    Context.environment["SPLITSOC_WERROR"] != nil ? [.treatAllWarnings(as: .error)] : []
+
+let swiftSettings: [SwiftSetting] =
+    strictSettings + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+
+let package = Package(
+    name: "SplitSoC",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "splitsoc", targets: ["splitsoc"]),
+        .executable(name: "splitsoc-rt", targets: ["splitsoc-rt"]),
+        .executable(name: "splitsoc-app", targets: ["splitsoc-app"]),
+        .library(name: "SoCWire", targets: ["SoCWire"]),
+        .library(name: "SoCTesting", targets: ["SoCTesting"]),
+    ],
+    dependencies: [
+        // Exactly one trait: SwiftPM 6.3.1 passes several traits in random order and WasmKit then
+        // rebuilds on every build/test switch (PLATFORM-NOTES). Pinned: ResourceLimiter is SPI in 0.4.2.
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2", traits: ["MultiThread"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // MARK: C layer
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        /// Shims for what Glibc does not import: prctl (variadic), CPU_SET, sched/rlimit macros.
+        .target(name: "CSystemShims"),
+        /// Interposes malloc to count heap allocations; linked only into tests and benchmarks.
+        .target(name: "CAllocationCounter"),
+
+        // MARK: Bridge
+        .target(name: "SoCWire", swiftSettings: swiftSettings),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
+        .target(name: "SoCLink", dependencies: ["SoCWire"], swiftSettings: swiftSettings),
+        .target(name: "SoCLinkZMQ", dependencies: ["SoCLink", "SoCWire", "ZeroMQ"], swiftSettings: swiftSettings),
+
+        // MARK: Real-time core (never links WasmKit)
+        .target(name: "RTCore", dependencies: ["SoCWire", "SoCLink", "CSystemShims"], swiftSettings: swiftSettings),
+        .target(
+            name: "RTCommands",
+            dependencies: [
+                "RTCore", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ", "CSystemShims",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Application core
+        .target(
+            name: "AppCore",
+            dependencies: [
+                "SoCWire", "SoCLink",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AppCommands",
+            dependencies: [
+                "AppCore", "FirmwareBuild", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// Builds firmware-mock/modules (C and WAT) into .wasm with the Swift toolchain's clang.
+        .target(
+            name: "FirmwareBuild",
+            dependencies: [.product(name: "WAT", package: "WasmKit")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The user's tool
+        .target(
+            name: "SoCCommands",
+            dependencies: [
+                "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "RTCore", "AppCore", "FirmwareBuild",
+                "CSystemShims",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "WasmKit", package: "WasmKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SoCTesting",
+            dependencies: ["SoCWire", "SoCLink"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "splitsoc", dependencies: ["SoCCommands"], swiftSettings: swiftSettings),
+        .executableTarget(name: "splitsoc-rt", dependencies: ["RTCommands"], swiftSettings: swiftSettings),
+        .executableTarget(name: "splitsoc-app", dependencies: ["AppCommands"], swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(
+            name: "SoCWireTests",
+            dependencies: ["SoCWire", "SoCTesting", "CAllocationCounter"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SoCLinkTests",
+            dependencies: ["SoCLink", "SoCWire", "SoCTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ZeroMQTests",
+            dependencies: ["ZeroMQ", "SoCLinkZMQ", "SoCLink", "SoCWire", "SoCTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RTCoreTests",
+            dependencies: ["RTCore", "SoCWire", "SoCLink", "SoCTesting", "CAllocationCounter"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AppCoreTests",
+            dependencies: [
+                "AppCore", "FirmwareBuild", "SoCWire", "SoCLink", "SoCTesting",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SoCCommands", "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "SoCTesting", "FirmwareBuild"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

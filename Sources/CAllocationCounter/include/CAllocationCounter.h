@@ -1,0 +1,1 @@
+int splitsoc_alloc_placeholder(void);

@@ -1,0 +1,1 @@
+int splitsoc_shims_placeholder(void);

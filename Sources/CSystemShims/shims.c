@@ -1,0 +1,2 @@
+#include "CSystemShims.h"
+int splitsoc_shims_placeholder(void) { return 0; }

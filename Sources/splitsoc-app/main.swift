@@ -1,0 +1,1 @@
+print("splitsoc-app: not yet")

@@ -1,0 +1,1 @@
+print("splitsoc-rt: not yet")
