@@ -87,7 +87,7 @@ let package = Package(
         /// Builds firmware-mock/modules (C and WAT) into .wasm with the Swift toolchain's clang.
         .target(
             name: "FirmwareBuild",
-            dependencies: [.product(name: "WAT", package: "WasmKit")],
+            dependencies: [.product(name: "WAT", package: "WasmKit"), .product(name: "WasmParser", package: "WasmKit")],
             swiftSettings: swiftSettings
         ),
 
