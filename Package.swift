@@ -46,6 +46,8 @@ let package = Package(
         ),
         /// Shims for what Glibc does not import: prctl (variadic), CPU_SET, sched/rlimit macros.
         .target(name: "CSystemShims"),
+        /// Lets a core process notice that the `splitsoc` process that started it is gone.
+        .target(name: "CoreProcessSupport", swiftSettings: swiftSettings),
         /// Interposes malloc to count heap allocations; linked only into tests and benchmarks.
         .target(name: "CAllocationCounter"),
 
@@ -60,7 +62,7 @@ let package = Package(
         .target(
             name: "RTCommands",
             dependencies: [
-                "RTCore", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ", "CSystemShims",
+                "RTCore", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ", "CSystemShims", "CoreProcessSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -79,7 +81,7 @@ let package = Package(
         .target(
             name: "AppCommands",
             dependencies: [
-                "AppCore", "FirmwareBuild", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ",
+                "AppCore", "FirmwareBuild", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ", "CoreProcessSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

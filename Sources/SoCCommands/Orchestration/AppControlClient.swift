@@ -1,0 +1,58 @@
+import Foundation
+import ZeroMQ
+
+/// Talks to a running application core's control socket (REQ → REP, one JSON object each way;
+/// docs/process-interfaces.md).
+///
+/// Each request uses a fresh REQ socket: a REQ socket that timed out is stuck in its
+/// send/receive lockstep, and a control request is rare enough that a new socket costs nothing.
+public struct AppControlClient: Sendable {
+    public let endpoint: String
+    public let timeoutMilliseconds: Int32
+
+    public init(endpoint: String, timeoutMilliseconds: Int32 = 10_000) {
+        self.endpoint = endpoint
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    /// Sends `request` and returns the decoded reply object.
+    /// - Throws: `OrchestrationError.controlFailed` when nobody answers in time or the reply is
+    ///   not a JSON object.
+    public func request(_ request: [String: Any]) throws -> [String: Any] {
+        let body = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])
+        do {
+            let context = try ZMQContext()
+            let socket = try ZMQSocket(context: context, type: .request)
+            try socket.setOption(.sendTimeout, to: timeoutMilliseconds)
+            try socket.setOption(.receiveTimeout, to: timeoutMilliseconds)
+            try socket.connect(endpoint)
+            let sent = try body.withUnsafeBytes { bytes throws(ZMQError) in try socket.send(bytes) }
+            guard case .processed = sent else {
+                throw OrchestrationError.controlFailed("no application core is listening on \(endpoint)")
+            }
+            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+            let received = try buffer.withUnsafeMutableBytes { bytes throws(ZMQError) in try socket.receive(into: bytes) }
+            guard case .received(let count) = received else {
+                throw OrchestrationError.controlFailed(
+                    "the application core at \(endpoint) did not answer within \(timeoutMilliseconds) ms")
+            }
+            guard let reply = try? JSONSerialization.jsonObject(with: Data(buffer[0..<count])) as? [String: Any] else {
+                throw OrchestrationError.controlFailed("the application core's reply is not a JSON object")
+            }
+            return reply
+        } catch let error as ZMQError {
+            throw OrchestrationError.controlFailed("control request to \(endpoint) failed: \(error)")
+        }
+    }
+
+    /// Hot-swaps the module in `slot` with the one at `path`.
+    /// - Returns: the reply (`ok`, `from`, `to`, or `error`).
+    public func swap(slot: String, path: String) throws -> [String: Any] {
+        try request(["op": "swap", "slot": slot, "path": path])
+    }
+
+    /// The application core's current telemetry object.
+    public func status() throws -> [String: Any] {
+        try request(["op": "status"])
+    }
+}
