@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "SoCWire", "SoCLink",
                 .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
                 .product(name: "WAT", package: "WasmKit"),
             ],
             swiftSettings: swiftSettings

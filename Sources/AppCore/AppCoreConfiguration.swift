@@ -1,0 +1,38 @@
+/// The application core's sandbox limits and policies. Manifests may ask for less than these caps,
+/// never more (the loader refuses a module over budget).
+public struct AppCoreConfiguration: Sendable {
+    /// Largest fuel budget per batch call (≈ Wasm operators).
+    public var maxFuelPerBatch: UInt64 = 10_000_000
+    /// Fuel for `ssoc_init` (and a start function).
+    public var initFuel: UInt64 = 10_000_000
+    /// Largest linear memory of a module, in 64 KiB pages.
+    public var maxMemoryPages: Int = 256
+    /// Largest wall-clock time of one batch call; over it counts as misbehaviour.
+    public var maxDeadlineNanoseconds: UInt64 = 50_000_000
+    /// Batches a swapped-in version must run cleanly before the previous one is dropped.
+    public var probationBatches: Int = 50
+    /// Capabilities the configuration grants (`--grant`); default every capability.
+    public var grantedCapabilities: Set<Capability> = Set(Capability.allCases)
+    /// Largest accepted `.wasm` file.
+    public var maxModuleBytes: Int = 4 << 20
+    /// Faults (traps, out of fuel, over deadline, nonzero status) tolerated before the slot is
+    /// quarantined; each one before that restarts the module from a fresh instance.
+    public var faultsBeforeQuarantine: Int = 3
+    /// A run of this many clean batches forgives the slot's earlier faults.
+    public var faultForgivenessBatches: Int = 1000
+    /// Interpreter stack per module in bytes (bounds recursion: "call stack exhausted").
+    public var stackBytes: Int = 256 * 1024
+    /// Most samples one batch holds (hardware plus derived); more are dropped and counted.
+    public var batchCapacity: Int = 4096
+    /// Most commands one module may emit per batch.
+    public var maxCommandsPerModulePerBatch: Int = 16
+    /// Most telemetry values one module may publish per batch.
+    public var maxTelemetryPerModulePerBatch: Int = 16
+    /// Most log lines one module may write per batch.
+    public var maxLogsPerModulePerBatch: Int = 4
+    /// WasmKit bounds-checking mode: software checks avoid a signal-mask syscall per call and
+    /// the process-wide SIGSEGV handlers of `.mprotect`.
+    public var softwareBoundsChecks: Bool = true
+
+    public init() {}
+}

@@ -1,0 +1,113 @@
+import WasmKit
+import WasmParser
+
+/// A module that passed every static check: parsed, manifest read, imports and budgets accepted.
+/// Instantiate it with `SandboxedModule`. Sendable and immutable, so it can be compiled off the
+/// guest thread (a swap request) and instantiated on it.
+public struct CompiledModule: Sendable {
+    /// The module's manifest.
+    public let manifest: ModuleManifest
+    /// Size of the binary in bytes.
+    public let byteCount: Int
+    /// The effective per-batch fuel budget (manifest, else the host's cap).
+    public let fuelPerBatch: UInt64
+    /// The effective linear-memory cap in bytes.
+    public let memoryLimitBytes: Int
+    /// The effective per-call wall-clock deadline.
+    public let deadlineNanoseconds: UInt64
+    let module: Module
+}
+
+/// Checks module binaries against the ABI, their manifest and the host's configuration.
+public struct ModuleLoader: Sendable {
+    /// The engine every module of this core runs on: fuel metering, eager compilation (so an
+    /// invalid body is refused at load, not at its first call), a bounded interpreter stack.
+    public let engine: Engine
+    public let configuration: AppCoreConfiguration
+
+    public init(configuration: AppCoreConfiguration) {
+        self.configuration = configuration
+        self.engine = Engine(
+            configuration: EngineConfiguration(
+                compilationMode: .eager,
+                stackSize: configuration.stackBytes,
+                memoryBoundsChecking: configuration.softwareBoundsChecks ? .software : .mprotect,
+                fuelMetering: true))
+    }
+
+    /// Parses and checks `bytes`.
+    /// - Throws: `ModuleLoadError`: `.tooLarge`, `.invalidBinary`, `.missingManifest`,
+    ///   `.invalidManifest`, `.capabilityNotGranted`, `.unknownImport`, `.undeclaredImport`,
+    ///   `.overBudget`, `.badExport`.
+    public func compile(_ bytes: [UInt8]) throws(ModuleLoadError) -> CompiledModule {
+        let config = configuration
+        guard bytes.count <= config.maxModuleBytes else {
+            throw ModuleLoadError(.tooLarge, "the module is \(bytes.count) bytes; the limit is \(config.maxModuleBytes)")
+        }
+        let module: Module
+        do {
+            module = try parseWasm(bytes: bytes)
+        } catch {
+            throw ModuleLoadError(.invalidBinary, "not a valid WebAssembly module: \(error)")
+        }
+        guard let section = module.customSections.first(where: { $0.name == ModuleManifest.sectionName }) else {
+            throw ModuleLoadError(
+                .missingManifest, "no '\(ModuleManifest.sectionName)' custom section (build it with `splitsoc modules build`)")
+        }
+        let manifest = try ModuleManifest.parse(String(decoding: section.bytes, as: UTF8.self))
+        let who = "module '\(manifest.name)' \(manifest.version)"
+
+        let refused = manifest.capabilities.subtracting(config.grantedCapabilities).sorted()
+        guard refused.isEmpty else {
+            throw ModuleLoadError(
+                .capabilityNotGranted,
+                "\(who) requires \(refused.map(\.rawValue).joined(separator: ", ")), which this application core does not grant")
+        }
+        for entry in module.imports {
+            let name = "\(entry.module).\(entry.name)"
+            guard entry.module == HostFunctionCatalog.importModule, let host = HostFunctionCatalog.entries[entry.name] else {
+                throw ModuleLoadError(.unknownImport, "\(who) imports '\(name)', which the host does not provide")
+            }
+            guard let signature = WasmKitSPI.signature(of: entry, in: module),
+                signature.parameters == host.parameters, signature.results == host.results
+            else {
+                throw ModuleLoadError(
+                    .unknownImport,
+                    "\(who) imports '\(name)' with a signature other than the ABI's \(host.parameters) -> \(host.results)")
+            }
+            guard manifest.capabilities.contains(host.capability) else {
+                throw ModuleLoadError(
+                    .undeclaredImport,
+                    "\(who) imports '\(name)' of capability '\(host.capability.rawValue)', which its manifest does not declare")
+            }
+        }
+
+        let fuel = manifest.fuelPerBatch ?? config.maxFuelPerBatch
+        guard fuel <= config.maxFuelPerBatch else {
+            throw ModuleLoadError(.overBudget, "\(who) asks for \(fuel) fuel per batch; the cap is \(config.maxFuelPerBatch)")
+        }
+        let pages = manifest.memoryPages ?? config.maxMemoryPages
+        guard pages <= config.maxMemoryPages else {
+            throw ModuleLoadError(.overBudget, "\(who) asks for \(pages) memory pages; the cap is \(config.maxMemoryPages)")
+        }
+        let deadline = manifest.deadlineMicroseconds.map { $0 * 1000 } ?? config.maxDeadlineNanoseconds
+        guard deadline <= config.maxDeadlineNanoseconds else {
+            throw ModuleLoadError(
+                .overBudget,
+                "\(who) asks for a \(deadline / 1000) µs deadline; the cap is \(config.maxDeadlineNanoseconds / 1000) µs")
+        }
+
+        let exported = Dictionary(module.exports.map { ($0.name, $0.descriptor) }, uniquingKeysWith: { first, _ in first })
+        for required in ["ssoc_init", "ssoc_on_batch"] {
+            guard case .function = exported[required] else {
+                throw ModuleLoadError(.badExport, "\(who) does not export the function '\(required)'")
+            }
+        }
+        guard case .memory = exported["memory"] else {
+            throw ModuleLoadError(.badExport, "\(who) does not export its linear memory as 'memory'")
+        }
+        return CompiledModule(
+            manifest: manifest, byteCount: bytes.count, fuelPerBatch: fuel, memoryLimitBytes: pages * 65536,
+            deadlineNanoseconds: deadline, module: module)
+    }
+}

@@ -1,0 +1,178 @@
+import SoCWire
+import WasmKit
+
+/// How one guest call ended.
+public enum CallFault: Sendable, Hashable {
+    /// A Wasm trap (unreachable, out-of-bounds access, division by zero, call stack exhausted...).
+    case trapped(String)
+    /// The call used up its fuel budget.
+    case outOfFuel
+    /// The call took longer than the module's wall-clock deadline.
+    case deadlineExceeded(nanoseconds: UInt64)
+    /// A host function refused the call's arguments (a pointer outside the module's memory).
+    case hostFault(String)
+    /// The module returned a nonzero status from `ssoc_on_batch` / `ssoc_init`.
+    case reportedError(Int32)
+
+    /// The wire event kind this fault is reported as.
+    public var eventKind: ModuleEventKind {
+        switch self {
+        case .outOfFuel: return .outOfFuel
+        case .deadlineExceeded: return .deadlineExceeded
+        case .trapped, .hostFault, .reportedError: return .trapped
+        }
+    }
+
+    /// A sentence for logs.
+    public var summary: String {
+        switch self {
+        case .trapped(let what): return "trap: \(what)"
+        case .outOfFuel: return "out of fuel"
+        case .deadlineExceeded(let ns): return "over its deadline (\(ns / 1000) µs)"
+        case .hostFault(let what): return "host refused a call: \(what)"
+        case .reportedError(let status): return "returned status \(status)"
+        }
+    }
+}
+
+/// The result of one guest call.
+public struct CallResult: Sendable {
+    /// nil when the call succeeded.
+    public var fault: CallFault?
+    public var fuelUsed: UInt64
+    public var nanoseconds: UInt64
+}
+
+/// A box the host functions read the guest's memory through. It exists because host functions are
+/// created before the instance whose memory they access; `SandboxedModule.deinit` empties it to
+/// break the store → closure → memory → store cycle.
+final class GuestMemoryBox {
+    var memory: Memory?
+}
+
+/// One instantiated module: its own `Store` (so fuel and the memory cap are per module), its
+/// instance, and one reused `ExecutionStack`.
+///
+/// Not thread-safe: created and used on the guest thread (WasmKit stores are not Sendable).
+final class SandboxedModule {
+    let compiled: CompiledModule
+    private let store: Store
+    private let limiter: MemoryCapLimiter
+    private let memoryBox: GuestMemoryBox
+    private let onBatch: Function
+    private var stack: ExecutionStack
+    private let clock: any MonotonicClock
+
+    /// Instantiates `compiled` and runs its `ssoc_init`.
+    /// - Throws: `ModuleLoadError` `.overBudget` (initial memory over the cap), `.invalidBinary`
+    ///   (validation or compilation failed), `.badExport`, `.initFailed`.
+    init(
+        _ compiled: CompiledModule, engine: Engine, context: BatchContext, configuration: AppCoreConfiguration,
+        clock: any MonotonicClock
+    ) throws(ModuleLoadError) {
+        let who = "module '\(compiled.manifest.name)' \(compiled.manifest.version)"
+        self.compiled = compiled
+        self.clock = clock
+        let store = Store(engine: engine)
+        self.store = store
+        limiter = WasmKitSPI.installMemoryCap(on: store, maxBytes: compiled.memoryLimitBytes)
+        let memoryBox = GuestMemoryBox()
+        self.memoryBox = memoryBox
+
+        var imports = Imports()
+        for entry in compiled.module.imports {
+            // The loader already refused anything outside the catalog and the manifest.
+            guard let host = HostFunctionCatalog.entries[entry.name] else { continue }
+            imports.define(
+                module: entry.module, name: entry.name,
+                Function(
+                    store: store, parameters: host.parameters, results: host.results,
+                    raw: HostFunctions.implementation(named: entry.name, context: context, memory: memoryBox,
+                                                      configuration: configuration)))
+        }
+
+        store.fuel = Fuel(remaining: configuration.initFuel)  // bounds a start function too
+        let instance: Instance
+        do {
+            instance = try compiled.module.instantiate(store: store, imports: imports)
+        } catch {
+            let refused = limiter.refusedBytes
+            if refused > 0 {
+                throw ModuleLoadError(
+                    .overBudget,
+                    "\(who) needs \(refused / 65536) memory pages; its budget is \(compiled.memoryLimitBytes / 65536)")
+            }
+            if error is Trap {
+                throw ModuleLoadError(.initFailed, "\(who) trapped while instantiating: \(error)")
+            }
+            throw ModuleLoadError(.invalidBinary, "\(who) failed validation: \(error)")
+        }
+        guard let memory = instance.exports[memory: "memory"] else {
+            throw ModuleLoadError(.badExport, "\(who) does not export its memory as 'memory'")
+        }
+        memoryBox.memory = memory
+        guard let initialize = instance.exports[function: "ssoc_init"],
+            initialize.type.parameters.isEmpty, initialize.type.results == [.i32]
+        else {
+            throw ModuleLoadError(.badExport, "\(who): 'ssoc_init' must have the signature () -> i32")
+        }
+        guard let onBatch = instance.exports[function: "ssoc_on_batch"],
+            onBatch.type.parameters == [.i32], onBatch.type.results == [.i32]
+        else {
+            throw ModuleLoadError(.badExport, "\(who): 'ssoc_on_batch' must have the signature (i32) -> i32")
+        }
+        self.onBatch = onBatch
+        stack = ExecutionStack(engine: engine)
+
+        let result = Self.call(
+            initialize, arguments: [], fuel: configuration.initFuel, deadline: .max, store: store, stack: &stack,
+            clock: clock)
+        if let fault = result.fault {
+            throw ModuleLoadError(.initFailed, "\(who): ssoc_init failed (\(fault.summary))")
+        }
+    }
+
+    deinit {
+        memoryBox.memory = nil
+    }
+
+    /// How many `memory.grow` requests the memory cap refused so far.
+    var memoryGrowthRefusals: Int { limiter.refusalCount }
+
+    /// Calls `ssoc_on_batch(count)` under the module's fuel budget and deadline.
+    func runBatch(count: Int) -> CallResult {
+        Self.call(
+            onBatch, arguments: [.i32(UInt32(truncatingIfNeeded: count))], fuel: compiled.fuelPerBatch,
+            deadline: compiled.deadlineNanoseconds, store: store, stack: &stack, clock: clock)
+    }
+
+    private static func call(
+        _ function: Function, arguments: [Value], fuel: UInt64, deadline: UInt64, store: Store,
+        stack: inout ExecutionStack, clock: any MonotonicClock
+    ) -> CallResult {
+        store.fuel = Fuel(remaining: fuel)
+        let start = clock.nanoseconds()
+        var fault: CallFault?
+        do {
+            let results = try function.invoke(arguments, on: &stack)
+            let status = Int32(bitPattern: results.first?.i32 ?? 0)
+            if status != 0 { fault = .reportedError(status) }
+        } catch let error as HostFault {
+            fault = .hostFault(error.description)
+        } catch {
+            let text = String(describing: error)
+            // `Trap.reason` is not public in 0.4.2; its description is stable ("out of fuel").
+            fault = text.contains("out of fuel") ? .outOfFuel : .trapped(Self.firstLine(of: text))
+        }
+        let elapsed = clock.nanoseconds() &- start
+        let remaining = store.fuel?.remaining ?? 0
+        if fault == nil, elapsed > deadline { fault = .deadlineExceeded(nanoseconds: elapsed) }
+        return CallResult(fault: fault, fuelUsed: fuel &- min(remaining, fuel), nanoseconds: elapsed)
+    }
+
+    private static func firstLine(of text: String) -> String {
+        var line = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? text
+        if line.hasPrefix("Trap: ") { line.removeFirst(6) }
+        return line
+    }
+}

@@ -1,0 +1,8 @@
+;; Hostile: imports ssoc.emit_command although its manifest declares only "log".
+(module
+  (import "ssoc" "emit_command" (func $emit (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "ssoc_init") (result i32) (i32.const 0))
+  (func (export "ssoc_on_batch") (param i32) (result i32)
+    (drop (call $emit (i32.const 1) (i32.const 1000) (i32.const 0)))
+    (i32.const 0)))
