@@ -66,8 +66,12 @@ extension ZMQSocket {
     /// - Throws: `ZMQError` (`.invalidArgument`).
     ///
     /// The corresponding C function is `zmq_setsockopt` with `ZMQ_ROUTING_ID`.
-    public func setRoutingID(_ bytes: UnsafeRawBufferPointer) throws(ZMQError) {
-        try setBytes(ZMQ_ROUTING_ID, bytes)
+    public func setRoutingID(_ bytes: RawSpan) throws(ZMQError) {
+        let handle = self.handle
+        let result = bytes.withUnsafeBytes { raw in
+            retryingOnInterrupt(true) { system_zmq_setsockopt(handle, ZMQ_ROUTING_ID, raw.baseAddress, raw.count) }
+        }
+        if case .failure(let error) = result { throw error }
     }
 
     /// Subscribes a SUB socket to messages starting with `prefix` (empty: everything).
@@ -113,12 +117,5 @@ extension ZMQSocket {
         if case .failure(let error) = result { throw error }
         let bytes = buffer.prefix(max(0, size - 1)).map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private func setBytes(_ option: Int32, _ bytes: UnsafeRawBufferPointer) throws(ZMQError) {
-        let result = retryingOnInterrupt(true) {
-            system_zmq_setsockopt(handle, option, bytes.baseAddress, bytes.count)
-        }
-        if case .failure(let error) = result { throw error }
     }
 }
