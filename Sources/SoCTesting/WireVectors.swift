@@ -238,7 +238,7 @@ public enum WireVectors {
                    message: .sample(Sample(channel: 4, status: .ok, milliValue: 0)))))
         v.append(
             ("command_heater_duty_echoes_grant_timestamp",
-             Frame(sequence: 1, timestamp: 10_000_000, flags: .virtualTime,
+             Frame(sequence: 1, timestamp: 9_000_000, flags: .virtualTime,
                    message: .command(Command(target: 1, milliValue: 412, validTicks: 0)))))
         v.append(
             ("command_motor_negative",
