@@ -156,8 +156,9 @@ public enum SampleStatus: UInt8, Sendable {
     case fault = 2
 }
 
-/// One sensor or state reading (real-time core → application core; SPEC §3.6). The tick it was
-/// taken at is the header timestamp divided by the tick period.
+/// One sensor or state reading (real-time core → application core; SPEC §3.6). It belongs to
+/// the tick between the grants around it; in virtual clock mode that tick is also the header
+/// timestamp divided by the tick period.
 public struct Sample: Sendable, Hashable {
     public static let payloadSize = 6
     public var channel: UInt8
@@ -256,8 +257,9 @@ public enum Message: Sendable, Hashable {
 /// A whole frame: the header fields a sender chooses, plus the message.
 public struct Frame: Sendable, Hashable {
     public var sequence: UInt32
-    /// Nanoseconds since the session started: virtual time when `flags` has `.virtualTime`,
-    /// otherwise the sender's CLOCK_MONOTONIC.
+    /// Nanoseconds (SPEC §5.3): virtual time (tick × period) when `flags` has `.virtualTime`,
+    /// otherwise the sender's CLOCK_MONOTONIC; a `Command` or `TickAck` echoes the timestamp of the
+    /// `TickGrant` it answers.
     public var timestamp: UInt64
     public var flags: FrameFlags
     public var message: Message
