@@ -111,7 +111,11 @@ let package = Package(
             dependencies: ["SoCWire", "SoCLink"],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "splitsoc", dependencies: ["SoCCommands"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "splitsoc",
+            dependencies: ["SoCCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "splitsoc-rt", dependencies: ["RTCommands"], swiftSettings: swiftSettings),
         .executableTarget(name: "splitsoc-app", dependencies: ["AppCommands"], swiftSettings: swiftSettings),
 

@@ -14,7 +14,7 @@ public final class ProcessHarness {
     public let hardTimeout: Duration
     /// Where the children's output files live (removed by `finish()` when everything went well).
     public let directory: String
-    private var children: [ChildProcess] = []
+    private var children: [HarnessedProcess] = []
 
     /// Creates a harness with its own output directory.
     /// - Parameter hardTimeout: the longest any child may run (default 60 s).
@@ -30,10 +30,10 @@ public final class ProcessHarness {
     ///   - name: a label for reports (default: the executable's file name).
     /// - Throws: `ProcessHarnessError.executableNotFound`, or Foundation's error when the spawn fails.
     @discardableResult
-    public func spawn(_ executable: String, _ arguments: [String], name: String? = nil) throws -> ChildProcess {
+    public func spawn(_ executable: String, _ arguments: [String], name: String? = nil) throws -> HarnessedProcess {
         let path = executable.contains("/") ? executable : try Self.executablePath(named: executable)
         let label = name ?? ((path as NSString).lastPathComponent + "-\(children.count)")
-        let child = try ChildProcess(
+        let child = try HarnessedProcess(
             path: path,
             arguments: arguments,
             name: label,

@@ -1,1 +1,4 @@
-print("splitsoc: not yet")
+import ArgumentParser
+import SoCCommands
+
+SplitSoCCommand.main()

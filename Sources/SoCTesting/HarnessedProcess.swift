@@ -4,7 +4,7 @@ import Foundation
 /// One child process started by a `ProcessHarness`, with its stdout and stderr in files.
 ///
 /// Not thread-safe: use it from the test that spawned it.
-public final class ChildProcess {
+public final class HarnessedProcess {
     /// The label used in reports.
     public let name: String
     /// The executable's path and arguments, for reports.

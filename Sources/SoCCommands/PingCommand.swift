@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import SoCWire
+import ZeroMQ
+
+/// `splitsoc ping`: a two-process bridge ping that prints round-trip percentiles.
+///
+/// For each transport it starts a child `splitsoc ping --echo ENDPOINT` that echoes, and measures
+/// two things in the same run, each with its own child:
+/// - **framed**: v1 Sample frames, encoded with `FrameCodec`, through `ZMQFrameTransport` (non-blocking
+///   sends, `zmq_poll` waits), decoded and re-encoded by the echo: what the bridge really does;
+/// - **raw**: the libzmq baseline, the same DEALER sockets and transport carrying the same number of
+///   bytes with plain blocking `zmq_send`/`zmq_recv` and no codec.
+/// and prints p50/p99/max and the framed/raw ratio.
+public struct PingCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ping",
+        abstract: "Measure the bridge round trip between two processes (framed v1 frames vs. raw libzmq).",
+        discussion: """
+            Prints one key=value line per measurement: `ping transport=ipc mode=framed ... p50_us=... p99_us=... max_us=...`, \
+            the raw libzmq baseline (`mode=raw`) measured in the same run, and their ratio. Figures depend on the \
+            machine and its load: compare runs from the same machine only.
+            """
+    )
+
+    /// Which transports to measure.
+    public enum TransportChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case ipc, tcp, both
+    }
+
+    @Option(help: "Transport to measure: ipc, tcp or both.")
+    public var transport: TransportChoice = .both
+
+    @Option(help: "Round trips to measure per transport and mode (after the warm-up).")
+    public var count: Int = 10_000
+
+    @Option(help: "Round trips before measuring (not recorded).")
+    public var warmup: Int = 200
+
+    @Option(help: "Bytes per raw-baseline message (default: the size of one v1 Sample frame, \(PingCommand.frameSize), so both modes carry the same bytes).")
+    public var payload: Int?
+
+    @Option(help: "Round trips per second (default: back to back). With a rate, late replies are corrected for coordinated omission.")
+    public var rate: Double?
+
+    @Option(help: ArgumentHelp("Internal: run as the echo side connected to ENDPOINT.", visibility: .hidden))
+    public var echo: String?
+
+    @Flag(help: ArgumentHelp("Internal: the echo side echoes raw bytes instead of decoding frames.", visibility: .hidden))
+    public var raw: Bool = false
+
+    public init() {}
+
+    /// The size of the frame the framed mode sends (a v1 `Sample`).
+    static let frameSize = Wire.headerSize + Sample.payloadSize
+
+    public func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count)).") }
+        guard warmup >= 0 else { throw ValidationError("--warmup cannot be negative (got \(warmup)).") }
+        if let payload, !(1...PingCommand.maxPayload).contains(payload) {
+            throw ValidationError("--payload must be between 1 and \(PingCommand.maxPayload) bytes (got \(payload)).")
+        }
+        if let rate, !(rate > 0 && rate <= 1_000_000) {
+            throw ValidationError("--rate must be between 0 and 1000000 round trips per second (got \(rate)).")
+        }
+    }
+
+    /// Largest raw payload (1 MiB: far above any bridge frame; keeps buffers bounded).
+    static let maxPayload = 1 << 20
+
+    public func run() throws {
+        if let echo {
+            try PingEcho(endpoint: echo, raw: raw).run()
+            return
+        }
+        let payloadBytes = payload ?? PingCommand.frameSize
+        let transports: [PingTransport] = transport == .both ? [.ipc, .tcp] : [transport == .ipc ? .ipc : .tcp]
+        let settings = PingSettings(count: count, warmup: warmup, rawPayload: payloadBytes, rate: rate)
+        print(PingReport.header(settings: settings))
+        let context = try ZMQContext()
+        for transport in transports {
+            let session = try PingSession(transport: transport, context: context, settings: settings)
+            let raw = try session.measure(mode: .raw)
+            print(PingReport.line(transport: transport, mode: .raw, settings: settings, result: raw))
+            let framed = try session.measure(mode: .framed)
+            print(PingReport.line(transport: transport, mode: .framed, settings: settings, result: framed))
+            print(PingReport.ratio(transport: transport, framed: framed, raw: raw))
+        }
+    }
+}
+
+/// The transports `splitsoc ping` can measure.
+enum PingTransport: String, Sendable {
+    case ipc, tcp
+}
+
+/// What is measured: frames through the bridge's transport, or bare libzmq.
+enum PingMode: String, Sendable {
+    case raw, framed
+}
+
+/// The knobs of one `splitsoc ping` run.
+struct PingSettings: Sendable {
+    var count: Int
+    var warmup: Int
+    var rawPayload: Int
+    var rate: Double?
+
+    /// Nanoseconds between round trips when paced, else `nil`.
+    var intervalNanoseconds: UInt64? { rate.map { UInt64((1e9 / $0).rounded()) } }
+}
+
+/// The outcome of one measurement.
+struct PingResult {
+    var histogram: Histogram<UInt64>
+    var payloadBytes: Int
+    /// Replies that did not decode or did not match what was sent (framed mode); always 0 with a sound bridge.
+    var mismatched: Int
+}
+
+/// Formats `splitsoc ping`'s output lines (one `key=value` line per measurement).
+enum PingReport {
+    static func header(settings: PingSettings) -> String {
+        var load = [Double](repeating: 0, count: 3)
+        let loadCount = getloadavg(&load, 3)
+        let loadText = loadCount > 0 ? String(format: "%.2f", load[0]) : "unknown"
+        let rateText = settings.rate.map { String(format: "%g", $0) } ?? "max"
+        return "ping host=\(ProcessInfo.processInfo.hostName) libzmq=\(ZMQVersion.current) "
+            + "cpus=\(ProcessInfo.processInfo.activeProcessorCount) loadavg=\(loadText) "
+            + "count=\(settings.count) warmup=\(settings.warmup) rate_hz=\(rateText) pinning=none"
+    }
+
+    static func microseconds(_ nanoseconds: UInt64) -> String {
+        String(format: "%.1f", Double(nanoseconds) / 1000)
+    }
+
+    static func line(transport: PingTransport, mode: PingMode, settings: PingSettings, result: PingResult) -> String {
+        let histogram = result.histogram
+        return "ping transport=\(transport.rawValue) mode=\(mode.rawValue) payload_bytes=\(result.payloadBytes) "
+            + "count=\(histogram.totalCount) "
+            + "p50_us=\(microseconds(histogram.valueAtPercentile(50))) "
+            + "p99_us=\(microseconds(histogram.valueAtPercentile(99))) "
+            + "max_us=\(microseconds(histogram.max)) mismatched=\(result.mismatched)"
+    }
+
+    static func ratio(transport: PingTransport, framed: PingResult, raw: PingResult) -> String {
+        func ratio(_ percentile: Double) -> String {
+            let base = Double(raw.histogram.valueAtPercentile(percentile))
+            guard base > 0 else { return "n/a" }
+            return String(format: "%.2f", Double(framed.histogram.valueAtPercentile(percentile)) / base)
+        }
+        return "ping transport=\(transport.rawValue) framed_over_raw p50=\(ratio(50)) p99=\(ratio(99))"
+    }
+}
