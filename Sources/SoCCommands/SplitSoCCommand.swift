@@ -7,6 +7,8 @@ public struct SplitSoCCommand: ParsableCommand {
         abstract: "Run and measure SplitSoC, an emulated split system-on-chip (a real-time core and a Wasm application core joined by a ZeroMQ bridge).",
         subcommands: [
             PingCommand.self,
+            DemoCommand.self,
+            MonitorCommand.self,
         ]
     )
 

@@ -48,8 +48,8 @@ package enum DemoPhase: String, Codable, Sendable, CaseIterable {
             "We kill the application core with SIGKILL, as if it crashed hard. The real-time core stops hearing "
                 + "heartbeats and, on its own, switches to fail-safe: heater off."
         case .recovery:
-            "We start a fresh application core. It says hello, the real-time core counts a resynchronisation, "
-                + "the session is re-established and regulation resumes."
+            "We start a fresh application core with its configured modules (thermostat 1.0 again). It says hello, "
+                + "the real-time core counts a resynchronisation, the session is re-established and regulation resumes."
         }
     }
 

@@ -107,9 +107,12 @@ package enum EventKind {
     package static func isRollback(_ event: DemoEvent) -> Bool {
         event.source == .app && letters(event.kind).hasPrefix("rolled")
     }
-    /// A trap (or a module-reported fault).
+    /// A module fault the application core caught: a trap, running out of fuel, a missed deadline
+    /// or a module-reported fault.
     package static func isTrap(_ event: DemoEvent) -> Bool {
-        event.source == .app && (letters(event.kind).hasPrefix("trap") || letters(event.kind) == "fault")
+        guard event.source == .app else { return false }
+        let kind = letters(event.kind)
+        return kind.hasPrefix("trap") || kind == "fault" || kind == "outoffuel" || kind == "deadlineexceeded"
     }
 }
 

@@ -1,0 +1,142 @@
+import ArgumentParser
+import FirmwareBuild
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `splitsoc demo`: both cores as separate processes, a story in five phases, a live view and a report.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the thermostat on both cores and tell the story: regulation, hot swap, a module fault, a crash.",
+        discussion: """
+            Starts splitsoc-rt and splitsoc-app as two OS processes linked over ZeroMQ, then:
+              1. normal regulation (thermostat 1.0 as a Wasm module),
+              2. a hot swap of the regulator to thermostat 1.1,
+              3. a module that traps, rolled back automatically by the application core,
+              4. the application core killed with SIGKILL: the real-time core goes fail-safe,
+              5. the application core restarted: the link resynchronises and regulation resumes.
+            A live view runs in the terminal (plain lines when stdout is not a terminal). At the end a
+            summary is printed and summary.json, report.html, the rt trace and both logs are written
+            to --out. The exit code is 0 when every check of the story passed, 1 otherwise.
+            """
+    )
+
+    @Option(help: "The board: thermo-adc or thermo-i2c.")
+    var board = "thermo-adc"
+
+    @Option(help: "How long the story runs, in seconds (at least 6).")
+    var duration = 20.0
+
+    @Option(help: "The link's transport: ipc or tcp.")
+    var transport = "ipc"
+
+    @Option(help: "Where the report goes (default: splitsoc-out/demo-<timestamp>/).")
+    var out: String?
+
+    @Option(help: "Seed of the real-time core's noise.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print plain lines even on a terminal (no redraw, no colour).")
+    var plain = false
+
+    func validate() throws {
+        guard ["thermo-adc", "thermo-i2c"].contains(board) else {
+            throw ValidationError("--board must be thermo-adc or thermo-i2c, not '\(board)'")
+        }
+        guard duration >= 6, duration <= 3600 else {
+            throw ValidationError("--duration must be between 6 and 3600 seconds, not \(duration)")
+        }
+        guard LinkTransportKind(rawValue: transport) != nil else {
+            throw ValidationError("--transport must be ipc or tcp, not '\(transport)'")
+        }
+    }
+
+    func run() throws {
+        OrchestratorSignals.install()
+        let terminal = isatty(STDOUT_FILENO) != 0 && !plain
+        let colour = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+        guard let root = DemoFirmware.packageRoot() else {
+            throw ValidationError("cannot find the SplitSoC checkout (firmware-mock/); run from inside it")
+        }
+        emit("Building the Wasm modules (calibrate-filter, thermostat 1.0, 1.1, faulty)…")
+        let firmware: DemoFirmware
+        do {
+            firmware = try DemoFirmware.build(packageRoot: root)
+        } catch {
+            printError("splitsoc demo: \(error)")
+            throw ExitCode(65)
+        }
+
+        let directory = out.map { URL(fileURLWithPath: $0) } ?? Self.defaultOutputDirectory()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = DemoRunner.Configuration(
+            outputDirectory: directory, firmware: firmware, interactive: terminal, colour: colour)
+        configuration.board = board
+        configuration.duration = duration
+        configuration.transport = LinkTransportKind(rawValue: transport) ?? .ipc
+        configuration.seed = seed
+
+        let outcome: DemoRunner.Outcome
+        do {
+            outcome = try DemoRunner(configuration: configuration).run()
+        } catch {
+            printError("splitsoc demo: \(error)\nlogs: \(directory.path)")
+            throw ExitCode(1)
+        }
+        emit(DemoSummaryText.render(outcome.summary, directory: directory.path, colour: colour))
+        if !outcome.summary.passed { throw ExitCode(1) }
+    }
+
+    /// `splitsoc-out/demo-YYYYMMDD-HHMMSS` under the current directory.
+    static func defaultOutputDirectory() -> URL {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return URL(fileURLWithPath: "splitsoc-out/demo-\(formatter.string(from: Date()))")
+    }
+
+    /// Writes a line unbuffered, in order with the runner's own output.
+    func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// The end-of-run summary printed on stdout.
+package enum DemoSummaryText {
+    /// The summary as a few readable lines.
+    package static func render(_ s: DemoSummary, directory: String, colour: Bool) -> String {
+        func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        var lines: [String] = []
+        lines.append("")
+        lines.append(paint("SplitSoC demo: summary", "1") + String(format: " (%@ over %@://, %.1f s)", s.board,
+                                                                   s.transport, s.durationS))
+        lines.append("  bridge round trip  p50 \(s.rtt.p50Us) µs, p99 \(s.rtt.p99Us) µs (median of \(s.rtt.windows) "
+            + "windows), worst window p99 \(s.rtt.worstP99Us) µs, max \(s.rtt.maxUs) µs")
+        lines.append("  modules            \(s.swaps) hot swap(s), \(s.traps) trap(s), \(s.rollbacks) automatic rollback(s)")
+        lines.append("  safety             \(s.failsafeEntries) fail-safe entr\(s.failsafeEntries == 1 ? "y" : "ies"), "
+            + "\(s.resyncs) resynchronisation(s)")
+        lines.append(String(format: "  temperature error  mean |e| %.2f °C, max |e| %.2f °C, final %+.2f °C",
+                            Double(s.temperatureError.meanAbsMilliC) / 1000,
+                            Double(s.temperatureError.maxAbsMilliC) / 1000,
+                            Double(s.temperatureError.finalMilliC) / 1000))
+        lines.append("  frames             rt rx \(s.rtCounters["rx_frames"] ?? 0), tx \(s.rtCounters["tx_frames"] ?? 0), "
+            + "lost \(s.rtCounters["frames_lost"] ?? 0), rejected \(s.rtCounters["rx_rejected"] ?? 0)")
+        lines.append("  checks")
+        for check in s.checks {
+            lines.append("    " + (check.passed ? paint("✔", "32") : paint("✘", "1;31")) + " \(check.name): \(check.detail)")
+        }
+        lines.append(s.passed ? paint("  All \(s.checks.count) checks passed.", "1;32")
+                     : paint("  \(s.checks.filter { !$0.passed }.count) of \(s.checks.count) checks failed.", "1;31"))
+        lines.append("  report   \(directory)/report.html")
+        lines.append("  summary  \(directory)/summary.json")
+        lines.append("  logs     \(directory)/{rt,app}.{stdout,stderr}.log, trace \(directory)/rt.trace")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the demo's story against two real core processes and collects what it needs for the report.
+///
+/// Not thread-safe: owned by `DemoCommand.run()`; the only other thread is the `StatusCollector`'s.
+package final class DemoRunner {
+    /// What to run.
+    package struct Configuration: Sendable {
+        package var board = "thermo-adc"
+        package var transport: LinkTransportKind = .ipc
+        package var duration = 20.0
+        package var outputDirectory: URL
+        package var firmware: DemoFirmware
+        /// Redraw in place with ANSI escapes (a terminal) or print plain lines (a pipe).
+        package var interactive: Bool
+        package var colour: Bool
+        package var seed: UInt64 = 1
+
+        /// A configuration; the rest keeps its defaults.
+        package init(outputDirectory: URL, firmware: DemoFirmware, interactive: Bool, colour: Bool) {
+            self.outputDirectory = outputDirectory
+            self.firmware = firmware
+            self.interactive = interactive
+            self.colour = colour
+        }
+    }
+
+    /// The outcome: the summary (also written to `summary.json`) and the files written.
+    package struct Outcome: Sendable {
+        package var summary: DemoSummary
+        package var recording: DemoRecording
+        package var files: [URL]
+        /// Every child process started (both application cores), for leak checks.
+        package var childPIDs: [Int32]
+    }
+
+    /// Seconds the run may overrun its duration while waiting for the link to come back.
+    static let recoveryGrace = 15.0
+
+    let configuration: Configuration
+    let schedule: DemoSchedule
+    let view: LiveView
+    private var notes: [DemoEvent] = []
+    private var phaseStarts: [Timed<DemoPhase>] = []
+    private var output: (String) -> Void
+
+    /// A runner writing its live view and announcements through `output` (stdout by default).
+    package init(configuration: Configuration,
+                 output: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+        self.configuration = configuration
+        self.schedule = DemoSchedule(duration: configuration.duration)
+        self.view = LiveView(duration: configuration.duration, colour: configuration.colour)
+        self.output = output
+    }
+
+    /// Starts both cores, tells the story, stops everything and writes the report.
+    /// - Throws: `OrchestrationError` when a core cannot be started; the children are stopped first.
+    package func run() throws -> Outcome {
+        let config = configuration
+        var options = CoreOptions(runDirectory: config.outputDirectory)
+        options.board = config.board
+        options.transport = config.transport
+        options.seed = config.seed
+        options.modules = [(slot: "filter", path: config.firmware.filter),
+                           (slot: "regulator", path: config.firmware.thermostat)]
+        let launcher = try CoreLauncher(options: options)
+        var appProcesses: [ChildProcess] = []
+        var collector: StatusCollector?
+        defer {
+            collector?.stop()
+            launcher.stop()
+        }
+
+        say("Starting the real-time core (splitsoc-rt, board \(config.board), link \(launcher.endpoints.link))…")
+        let rt = try launcher.startRealTimeCore()
+        let statusCollector = StatusCollector(rtStatus: launcher.endpoints.rtStatus,
+                                              appTelemetry: launcher.endpoints.appTelemetry)
+        collector = statusCollector
+        say("Starting the application core (splitsoc-app: calibrate-filter -> thermostat 1.0)…")
+        appProcesses.append(try launcher.startApplicationCore(waitForSession: true))
+        say("Both cores are up (rt pid \(rt.pid), app pid \(appProcesses[0].pid)). The story takes "
+            + String(format: "%.0f s.", config.duration))
+
+        let origin = statusCollector.elapsed
+        func now() -> Double { statusCollector.elapsed - origin }
+        let control = AppControlClient(endpoint: launcher.endpoints.appControl, timeoutMilliseconds: 5_000)
+        let redrawer = config.interactive ? TerminalRedrawer(write: output) : nil
+        var nextPhase = 0
+        var nextPlainLine = 0.0
+
+        while true {
+            let t = now()
+            if t >= config.duration { break }
+            // Start every phase whose time has come, announcing it first so that the viewer reads
+            // what to watch before it happens.
+            while nextPhase < schedule.slots.count, schedule.slots[nextPhase].start <= t {
+                let phase = schedule.slots[nextPhase].phase
+                let lines = view.announcement(phase, index: nextPhase, at: t)
+                if let redrawer { redrawer.printAbove(lines) } else { output(lines.joined(separator: "\n") + "\n") }
+                phaseStarts.append(Timed(at: t, phase))
+                perform(phase, launcher: launcher, control: control, appProcesses: &appProcesses, at: now)
+                nextPhase += 1
+            }
+            let recording = makeRecording(statusCollector.snapshot(), origin: origin, endedAt: now())
+            if let redrawer {
+                redrawer.draw(view.frame(recording, at: now()))
+                Thread.sleep(forTimeInterval: 0.2)
+            } else {
+                if t >= nextPlainLine {
+                    output(view.plainLine(recording, at: now()) + "\n")
+                    nextPlainLine += 1
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+
+        // A restarted application core may need longer than the last phase (a debug build compiles
+        // its modules slowly): give the link up to `recoveryGrace` more seconds to come back, so the
+        // story ends with its resolution rather than in the middle of it.
+        let graceEnd = now() + Self.recoveryGrace
+        while now() < graceEnd {
+            let latest = statusCollector.latestRT
+            if latest?.state == "normal" && latest?.link == "up" { break }
+            let recording = makeRecording(statusCollector.snapshot(), origin: origin, endedAt: now())
+            if let redrawer { redrawer.draw(view.frame(recording, at: now())) }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+
+        // Let the last status messages arrive, then stop politely: the real-time core writes its
+        // trace and summary on SIGTERM.
+        Thread.sleep(forTimeInterval: 0.5)
+        let endedAt = now()
+        statusCollector.stop()
+        let snapshot = statusCollector.snapshot()
+        if let redrawer { redrawer.printAbove([]) }
+        say("Stopping both cores…")
+        launcher.stop()
+        let children = [rt] + appProcesses
+        let childrenLeft = children.filter(\.isRunning).count
+        if childrenLeft > 0 { ChildProcess.terminateAll() }
+
+        var recording = makeRecording(snapshot, origin: origin, endedAt: endedAt)
+        recording.unparsedMessages = snapshot.malformed
+        var outcome = try writeReport(recording: recording, childrenLeft: childrenLeft)
+        outcome.childPIDs = children.map(\.pid)
+        return outcome
+    }
+
+    /// Does what the phase's announcement promised.
+    private func perform(
+        _ phase: DemoPhase, launcher: CoreLauncher, control: AppControlClient,
+        appProcesses: inout [ChildProcess], at now: () -> Double
+    ) {
+        let firmware = configuration.firmware
+        switch phase {
+        case .regulation:
+            break
+        case .hotSwap:
+            swap(control, to: firmware.thermostatV11, label: "thermostat 1.1", at: now)
+        case .moduleFault:
+            swap(control, to: firmware.thermostatFaulty, label: "thermostat-faulty (1.2)", at: now)
+        case .appKilled:
+            guard let app = launcher.app else { return }
+            app.send(signal: SIGKILL)
+            note("app-killed", "SIGKILL sent to splitsoc-app (pid \(app.pid))", at: now())
+            _ = app.waitForExit(timeout: .seconds(2))
+        case .recovery:
+            do {
+                let app = try launcher.startApplicationCore(waitForSession: false)
+                appProcesses.append(app)
+                note("app-restarted", "splitsoc-app started again (pid \(app.pid))", at: now())
+            } catch {
+                note("app-restart-failed", "could not restart splitsoc-app: \(error)", at: now())
+            }
+        }
+    }
+
+    private func swap(_ control: AppControlClient, to path: String, label: String, at now: () -> Double) {
+        note("swap-requested", "swap requested: regulator -> \(label)", at: now())
+        do {
+            let reply = try control.swap(slot: "regulator", path: path)
+            if reply["ok"] as? Bool != true {
+                note("swap-refused", "swap refused: \(reply["error"] ?? "no reason given")", at: now())
+            }
+        } catch {
+            note("swap-failed", "swap failed: \(error)", at: now())
+        }
+    }
+
+    private func note(_ kind: String, _ text: String, at time: Double) {
+        notes.append(DemoEvent(at: time, source: .demo, kind: kind, text: text))
+    }
+
+    private func say(_ text: String) {
+        output((configuration.colour ? "\u{1B}[2m\(text)\u{1B}[0m" : text) + "\n")
+    }
+
+    /// The recording on the story's time axis (0 = the first phase starts); earlier messages are
+    /// start-up noise and are left out.
+    func makeRecording(_ collected: CollectedStatus, origin: Double, endedAt: Double) -> DemoRecording {
+        var recording = DemoRecording()
+        for entry in collected.rt where entry.time >= origin {
+            recording.rt.append(Timed(at: entry.time - origin, entry.status))
+        }
+        for entry in collected.app where entry.time >= origin {
+            recording.app.append(Timed(at: entry.time - origin, entry.telemetry))
+        }
+        recording.events = notes
+        for entry in collected.events where entry.time >= origin {
+            recording.record(.event(entry.event), at: entry.time - origin)
+        }
+        recording.phaseStarts = phaseStarts
+        recording.endedAt = endedAt
+        return recording
+    }
+
+    /// Writes `summary.json`, `report.html` and `status.jsonl`; the logs, trace and rt summary are
+    /// already in the same folder.
+    private func writeReport(recording: DemoRecording, childrenLeft: Int) throws -> Outcome {
+        let directory = configuration.outputDirectory
+        let formatter = ISO8601DateFormatter()
+        let summary = DemoSummary.make(
+            recording: recording, board: configuration.board, transport: configuration.transport.rawValue,
+            startedAt: formatter.string(from: Date(timeIntervalSinceNow: -recording.endedAt)),
+            childrenLeft: childrenLeft)
+        let summaryURL = directory.appendingPathComponent("summary.json")
+        try summary.jsonData().write(to: summaryURL)
+
+        var fileList: [(name: String, about: String)] = [("summary.json", "machine-readable summary and checks")]
+        let known: [(String, String)] = [
+            ("rt.trace", "the real-time core's trace"),
+            ("rt-summary.json", "the real-time core's own end-of-run summary"),
+            ("rt.stdout.log", "real-time core stdout"), ("rt.stderr.log", "real-time core stderr"),
+            ("app.stdout.log", "application core stdout (both processes)"),
+            ("app.stderr.log", "application core stderr (both processes)"),
+        ]
+        for (name, about) in known
+        where FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            fileList.append((name, about))
+        }
+        let reportURL = directory.appendingPathComponent("report.html")
+        let page = DemoReportPage(summary: summary, recording: recording, files: fileList)
+        try page.render().write(to: reportURL, atomically: true, encoding: .utf8)
+        let files = [summaryURL, reportURL] + fileList.dropFirst().map { directory.appendingPathComponent($0.name) }
+        return Outcome(summary: summary, recording: recording, files: files, childPIDs: [])
+    }
+}
