@@ -111,3 +111,20 @@ public struct ModuleLoader: Sendable {
             deadlineNanoseconds: deadline, module: module)
     }
 }
+
+extension ModuleManifest {
+    /// Reads the manifest of a module binary without instantiating it.
+    /// - Throws: `ModuleLoadError` `.invalidBinary`, `.missingManifest`, `.invalidManifest`.
+    public static func read(fromModule bytes: [UInt8]) throws(ModuleLoadError) -> ModuleManifest {
+        let module: Module
+        do {
+            module = try parseWasm(bytes: bytes)
+        } catch {
+            throw ModuleLoadError(.invalidBinary, "not a valid WebAssembly module: \(error)")
+        }
+        guard let section = module.customSections.first(where: { $0.name == sectionName }) else {
+            throw ModuleLoadError(.missingManifest, "no '\(sectionName)' custom section")
+        }
+        return try parse(String(decoding: section.bytes, as: UTF8.self))
+    }
+}

@@ -1,1 +1,3 @@
-print("splitsoc-app: not yet")
+import AppCommands
+
+SplitSoCApp.main()

@@ -1,0 +1,148 @@
+import AppCore
+import ArgumentParser
+import Foundation
+import SoCLink
+import SoCLinkZMQ
+import SoCWire
+import Synchronization
+import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `splitsoc-app`: the application core process (docs/process-interfaces.md).
+///
+/// One guest thread (the main thread) owns the link socket, the control REP socket, the telemetry
+/// PUB socket, the link state machine and every WasmKit store; it polls the sockets, feeds frames
+/// to the `ApplicationCore`, and answers control requests between batches — which is what makes a
+/// swap atomic with respect to batches.
+public struct AppCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "splitsoc-app",
+        abstract: "The SplitSoC application core: runs sandboxed Wasm modules against the real-time core.",
+        discussion: """
+            Connects to the real-time core's link endpoint, handshakes, then runs the module pipeline \
+            once per tick grant. Modules run in --module flag order. Exit codes: 0 on quit/SIGINT/SIGTERM, \
+            64 for bad flags, 65 when a module fails to load at start.
+            """)
+
+    @Option(name: .long, help: "The real-time core's link endpoint (ipc://PATH or tcp://HOST:PORT).")
+    var link: String
+
+    @Option(name: .customLong("module"), help: "SLOT=PATH.wasm; repeat for a pipeline (order = flag order).")
+    var modules: [String] = []
+
+    @Option(name: .long, help: "Bind a REP socket for JSON control requests (status, swap, quit).")
+    var control: String?
+
+    @Option(name: .long, help: "Bind a PUB socket for JSON telemetry (topics app, event, module).")
+    var telemetry: String?
+
+    @Option(name: .long, help: "Fuel cap per batch call (≈ Wasm operators).")
+    var fuel: UInt64 = 10_000_000
+
+    @Option(name: .customLong("memory-pages"), help: "Linear memory cap per module in 64 KiB pages.")
+    var memoryPages: Int = 256
+
+    @Option(name: .customLong("deadline-ms"), help: "Wall-clock deadline cap per batch call in milliseconds.")
+    var deadlineMilliseconds: UInt64 = 50
+
+    @Option(name: .customLong("probation-batches"), help: "Clean batches a swapped-in version must run before the old one is dropped.")
+    var probationBatches: Int = 50
+
+    @Option(name: .customLong("grant"), help: "Grant a capability (repeatable; default all): \(Capability.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var grants: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        guard !modules.isEmpty else { throw ValidationError("give at least one --module SLOT=PATH.wasm") }
+        for module in modules {
+            let parts = module.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--module '\(module)' is not SLOT=PATH.wasm")
+            }
+        }
+        for grant in grants where Capability(rawValue: grant) == nil {
+            throw ValidationError("unknown capability '\(grant)' for --grant")
+        }
+        guard fuel > 0, memoryPages > 0, memoryPages <= 65536, deadlineMilliseconds > 0, probationBatches >= 0 else {
+            throw ValidationError("--fuel, --memory-pages (≤ 65536) and --deadline-ms must be positive")
+        }
+    }
+
+    var coreConfiguration: AppCoreConfiguration {
+        var configuration = AppCoreConfiguration()
+        configuration.maxFuelPerBatch = fuel
+        configuration.maxMemoryPages = memoryPages
+        configuration.maxDeadlineNanoseconds = deadlineMilliseconds * 1_000_000
+        configuration.probationBatches = probationBatches
+        if !grants.isEmpty { configuration.grantedCapabilities = Set(grants.compactMap(Capability.init(rawValue:))) }
+        return configuration
+    }
+
+    public func run() throws {
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGPIPE, SIG_IGN)
+
+        let context: ZMQContext
+        let transport: ZMQFrameTransport
+        let publisher: TelemetryPublisher?
+        do {
+            context = try ZMQContext()
+            transport = try ZMQFrameTransport.connect(endpoint: link, context: context)
+            publisher = try telemetry.map { endpoint throws(ZMQError) in try TelemetryPublisher(endpoint: endpoint, context: context) }
+        } catch {
+            FileHandle.standardError.write(Data("splitsoc-app: cannot open sockets: \(error)\n".utf8))
+            throw ExitCode(69)
+        }
+        let machine = LinkStateMachine(
+            configuration: LinkConfiguration(
+                role: .application, capabilities: .all,
+                sessionParameters: SessionParameters(clockMode: .real, tickPeriodNanoseconds: 1_000_000, quantumTicks: 1),
+                nonceSeed: UInt64(truncatingIfNeeded: getpid()) &* 0x9E37_79B9_7F4A_7C15 ^ SystemMonotonicClock().nanoseconds()))
+        let appLink = AppLink(machine: machine, transport: transport, telemetry: publisher)
+        let core = ApplicationCore(configuration: coreConfiguration, output: appLink)
+
+        for module in modules {
+            let parts = module.split(separator: "=", maxSplits: 1).map(String.init)
+            do {
+                let bytes = try Self.readModule(parts[1])
+                try core.addModule(slot: parts[0], bytes: bytes)
+            } catch {
+                FileHandle.standardError.write(Data("splitsoc-app: module \(parts[0]) (\(parts[1])): \(error)\n".utf8))
+                throw ExitCode(65)
+            }
+        }
+
+        var controlSocket: ControlServer?
+        if let control {
+            do {
+                controlSocket = try ControlServer(endpoint: control, context: context)
+            } catch {
+                FileHandle.standardError.write(Data("splitsoc-app: cannot bind control \(control): \(error)\n".utf8))
+                throw ExitCode(69)
+            }
+        }
+
+        say("link connecting \(link)")
+        var loop = GuestLoop(link: appLink, core: core, control: controlSocket)
+        let code = loop.run()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    static func readModule(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModuleLoadError(.invalidBinary, "cannot read \(path)")
+        }
+        return Array(data)
+    }
+}
+
+/// The entry point of the `splitsoc-app` executable (so `main.swift` needs only this module).
+public enum SplitSoCApp {
+    /// Parses the command line and runs the application core; exits the process.
+    public static func main() { AppCommand.main() }
+}
