@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Prepares this machine to build SplitSoC: installs libzmq's headers and pkg-config with apt-get
+# when they are missing, and checks the Swift toolchain. Prints what it did. Safe to run again.
+set -euo pipefail
+
+say() { printf 'setup: %s\n' "$*"; }
+fail() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+# --- system packages: libzmq3-dev (zmq.h, libzmq.so, libzmq.pc) and pkg-config -----------------
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzmq; } \
+    && ! dpkg -s libzmq3-dev >/dev/null 2>&1; then
+    missing+=(libzmq3-dev)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+    say "libzmq3-dev and pkg-config already installed (libzmq $(pkg-config --modversion libzmq))"
+else
+    command -v apt-get >/dev/null 2>&1 \
+        || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=()
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo=(sudo -n)
+    else
+        fail "missing ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' (needs root; sudo is not available without a password)"
+    fi
+    say "installing ${missing[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq || fail "apt-get update failed"
+    "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
+    pkg-config --exists libzmq || fail "libzmq is still not visible to pkg-config after installing ${missing[*]}"
+    say "installed ${missing[*]} (libzmq $(pkg-config --modversion libzmq))"
+fi
+
+# --- Swift 6.3 or later ----------------------------------------------------------------------------
+command -v swift >/dev/null 2>&1 || fail "swift is not on PATH: install Swift 6.3 or later from https://swift.org/install"
+version_line=$(swift --version 2>&1 | grep -m1 -o 'Swift version [0-9][0-9.]*' || true)
+version=${version_line#Swift version }
+[ -n "$version" ] || fail "cannot read the Swift version from 'swift --version'"
+major=${version%%.*}
+rest=${version#*.}
+minor=${rest%%.*}
+if [ "$major" -lt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -lt 3 ]; }; then
+    fail "Swift $version found; SplitSoC needs Swift 6.3 or later"
+fi
+say "Swift $version"
