@@ -20,6 +20,12 @@ public struct ZMQMessageFlags: OptionSet, Sendable, Hashable {
 /// The socket holds its `ZMQContext`, so the context outlives it and `zmq_ctx_term` never waits on it.
 /// `ZMQ_LINGER` is set in `init` (default 0): the C default of -1 would make context termination
 /// block forever on messages a dead peer never takes.
+///
+/// Passing bytes: prefer the span overloads, `socket.send(array.span.bytes)`, `socket.send(data.bytes)`
+/// and `var span = buffer.mutableSpan; socket.receive(into: &span)`. Inside `Array.withUnsafeBytes`
+/// write the closure without a typed-throws annotation (`{ try socket.send($0) }`): with
+/// `{ bytes throws(ZMQError) in … }` Swift 6.3 wraps the closure as escaping and refuses to capture
+/// the `~Copyable` socket ("cannot be captured by an escaping closure" / "consumed more than once").
 public struct ZMQSocket: ~Copyable {
     /// The context this socket was created from; kept alive by the socket.
     public let context: ZMQContext
