@@ -83,7 +83,7 @@ struct MonitorCommand: ParsableCommand {
             }
         }
         if snapshot(collector).malformed > 0 {
-            FileHandle.standardError.write(Data("splitsoc monitor: \(collector.snapshot().malformed) malformed messages ignored\n".utf8))
+            FileHandle.standardError.write(Data("splitsoc monitor: \(collector.snapshot().malformed) messages ignored (other topics such as module values, or malformed)\n".utf8))
         }
     }
 

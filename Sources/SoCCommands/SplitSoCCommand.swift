@@ -9,6 +9,7 @@ public struct SplitSoCCommand: ParsableCommand {
             PingCommand.self,
             DemoCommand.self,
             MonitorCommand.self,
+            AppControlCommand.self,
         ]
     )
 

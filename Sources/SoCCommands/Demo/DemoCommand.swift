@@ -39,6 +39,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Seed of the real-time core's noise.")
     var seed: UInt64 = 1
 
+    @Flag(inversion: .prefixedNo, help: "Tell the story (swap, fault, kill, restart). --no-story only regulates, so you can swap in your own module with `splitsoc app swap`.")
+    var story = true
+
     @Flag(help: "Print plain lines even on a terminal (no redraw, no colour).")
     var plain = false
 
@@ -79,6 +82,7 @@ struct DemoCommand: ParsableCommand {
         configuration.duration = duration
         configuration.transport = LinkTransportKind(rawValue: transport) ?? .ipc
         configuration.seed = seed
+        configuration.story = story
 
         let outcome: DemoRunner.Outcome
         do {

@@ -19,6 +19,9 @@ package final class DemoRunner {
         package var interactive: Bool
         package var colour: Bool
         package var seed: UInt64 = 1
+        /// Tell the story (swap, fault, kill, restart); false only regulates, for trying your own
+        /// module with `splitsoc app swap` (docs/tutorial-first-module.md).
+        package var story = true
 
         /// A configuration; the rest keeps its defaults.
         package init(outputDirectory: URL, firmware: DemoFirmware, interactive: Bool, colour: Bool) {
@@ -52,7 +55,8 @@ package final class DemoRunner {
     package init(configuration: Configuration,
                  output: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
         self.configuration = configuration
-        self.schedule = DemoSchedule(duration: configuration.duration)
+        self.schedule = DemoSchedule(
+            duration: configuration.duration, phases: configuration.story ? DemoPhase.allCases : [.regulation])
         self.view = LiveView(duration: configuration.duration, colour: configuration.colour)
         self.output = output
     }
@@ -82,8 +86,11 @@ package final class DemoRunner {
         collector = statusCollector
         say("Starting the application core (splitsoc-app: calibrate-filter -> thermostat 1.0)…")
         appProcesses.append(try launcher.startApplicationCore(waitForSession: true))
-        say("Both cores are up (rt pid \(rt.pid), app pid \(appProcesses[0].pid)). The story takes "
-            + String(format: "%.0f s.", config.duration))
+        say("Both cores are up (rt pid \(rt.pid), app pid \(appProcesses[0].pid)). "
+            + (config.story ? "The story takes " : "Regulating for ") + String(format: "%.0f s.", config.duration))
+        say("  app control    \(launcher.endpoints.appControl)   (splitsoc app swap --control … --slot regulator --path …)")
+        say("  rt status      \(launcher.endpoints.rtStatus)   (splitsoc monitor --status …)")
+        say("  app telemetry  \(launcher.endpoints.appTelemetry)")
 
         let origin = statusCollector.elapsed
         func now() -> Double { statusCollector.elapsed - origin }
@@ -91,6 +98,7 @@ package final class DemoRunner {
         let redrawer = config.interactive ? TerminalRedrawer(write: output) : nil
         var nextPhase = 0
         var nextPlainLine = 0.0
+        var printedEvents: Set<String> = []
 
         while true {
             let t = now()
@@ -99,7 +107,7 @@ package final class DemoRunner {
             // what to watch before it happens.
             while nextPhase < schedule.slots.count, schedule.slots[nextPhase].start <= t {
                 let phase = schedule.slots[nextPhase].phase
-                let lines = view.announcement(phase, index: nextPhase, at: t)
+                let lines = view.announcement(phase, index: nextPhase, of: schedule.slots.count, at: t)
                 if let redrawer { redrawer.printAbove(lines) } else { output(lines.joined(separator: "\n") + "\n") }
                 phaseStarts.append(Timed(at: t, phase))
                 perform(phase, launcher: launcher, control: control, appProcesses: &appProcesses, at: now)
@@ -110,6 +118,13 @@ package final class DemoRunner {
                 redrawer.draw(view.frame(recording, at: now()))
                 Thread.sleep(forTimeInterval: 0.2)
             } else {
+                // Plain output: every event once, as its own line, then the periodic status line.
+                for event in recording.allEvents where event.kind != "phase" {
+                    let key = "\(event.at) \(event.kind) \(event.text)"
+                    if printedEvents.insert(key).inserted {
+                        output(String(format: "[%5.1fs] event ", event.at) + "[\(event.source.rawValue)] \(event.text)\n")
+                    }
+                }
                 if t >= nextPlainLine {
                     output(view.plainLine(recording, at: now()) + "\n")
                     nextPlainLine += 1
@@ -226,7 +241,7 @@ package final class DemoRunner {
         let summary = DemoSummary.make(
             recording: recording, board: configuration.board, transport: configuration.transport.rawValue,
             startedAt: formatter.string(from: Date(timeIntervalSinceNow: -recording.endedAt)),
-            childrenLeft: childrenLeft)
+            childrenLeft: childrenLeft, planned: Set(schedule.slots.map(\.phase)))
         let summaryURL = directory.appendingPathComponent("summary.json")
         try summary.jsonData().write(to: summaryURL)
 

@@ -91,12 +91,13 @@ package struct DemoSchedule: Sendable, Equatable {
     /// The phases in story order.
     package var slots: [Slot]
 
-    /// Splits `duration` seconds among the phases by their shares.
-    package init(duration: Double) {
+    /// Splits `duration` seconds among `phases` by their shares (the last one takes the rest).
+    package init(duration: Double, phases: [DemoPhase] = DemoPhase.allCases) {
         var start = 0.0
         var slots: [Slot] = []
-        for phase in DemoPhase.allCases {
-            let end = phase == DemoPhase.allCases.last ? duration : start + duration * phase.share
+        let total = phases.reduce(0) { $0 + $1.share }
+        for phase in phases {
+            let end = phase == phases.last ? duration : start + duration * phase.share / total
             slots.append(Slot(phase: phase, start: start, end: end))
             start = end
         }

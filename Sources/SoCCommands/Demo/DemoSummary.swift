@@ -130,7 +130,8 @@ extension DemoSummary {
         board: String,
         transport: String,
         startedAt: String,
-        childrenLeft: Int
+        childrenLeft: Int,
+        planned: Set<DemoPhase> = Set(DemoPhase.allCases)
     ) -> DemoSummary {
         let events = recording.allEvents
         let phases = recording.phaseSpans.map {
@@ -170,7 +171,8 @@ extension DemoSummary {
             childrenLeft: childrenLeft,
             passed: false
         )
-        summary.checks = DemoChecks.evaluate(recording: recording, events: events, childrenLeft: childrenLeft)
+        summary.checks = DemoChecks.evaluate(
+            recording: recording, events: events, childrenLeft: childrenLeft, planned: planned)
         summary.passed = !summary.checks.isEmpty && summary.checks.allSatisfy(\.passed)
         return summary
     }

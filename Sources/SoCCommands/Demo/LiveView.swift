@@ -147,10 +147,11 @@ package struct LiveView: Sendable {
     }
 
     /// The announcement printed when `phase` starts.
-    package func announcement(_ phase: DemoPhase, index: Int, at time: Double) -> [String] {
+    package func announcement(_ phase: DemoPhase, index: Int, of count: Int = DemoPhase.allCases.count,
+                              at time: Double) -> [String] {
         [
             "",
-            paint(String(format: "▶ Phase %d/%d at %.1f s: ", index + 1, DemoPhase.allCases.count, time) + phase.title, "1;36"),
+            paint(String(format: "▶ Phase %d/%d at %.1f s: ", index + 1, count, time) + phase.title, "1;36"),
             "  " + phase.story,
             "  Watch for: " + phase.watchFor,
             "",
