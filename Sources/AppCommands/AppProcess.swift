@@ -55,9 +55,9 @@ final class AppLink: ApplicationCoreOutput {
         let version = (event.to ?? event.from)?.description ?? "-"
         let words: String
         switch event.kind {
-        case .loaded: words = "loaded slot=\(event.slot) version=\(version)"
-        case .swapped: words = "swapped slot=\(event.slot) from=\(event.from?.description ?? "-") to=\(version)"
-        case .rolledBack: words = "rolled back slot=\(event.slot) from=\(event.from?.description ?? "-") to=\(version)"
+        case .loaded: words = "loaded slot=\(event.slot) name=\(event.module) version=\(version)"
+        case .swapped: words = "swapped slot=\(event.slot) name=\(event.module) from=\(event.from?.description ?? "-") to=\(version)"
+        case .rolledBack: words = "rolled back slot=\(event.slot) name=\(event.module) from=\(event.from?.description ?? "-") to=\(version)"
         case .restarted: words = "restarted slot=\(event.slot) version=\(version)"
         case .quarantined: words = "quarantined slot=\(event.slot) version=\(version)"
         case .trapped, .outOfFuel, .deadlineExceeded:

@@ -47,7 +47,7 @@ enum JSONText {
 
     /// The `event` telemetry object.
     static func event(_ event: AppEvent, tMilliseconds: UInt64) -> String {
-        var text = "{\"t_ms\":\(tMilliseconds),\"kind\":\(string(event.kind.telemetryName)),\"slot\":\(string(event.slot))"
+        var text = "{\"t_ms\":\(tMilliseconds),\"kind\":\(string(event.kind.telemetryName)),\"slot\":\(string(event.slot)),\"name\":\(string(event.module))"
         if let from = event.from { text += ",\"from\":\(string(from.description))" }
         if let to = event.to { text += ",\"to\":\(string(to.description))" }
         return text + ",\"detail\":\(string(event.detail))}"

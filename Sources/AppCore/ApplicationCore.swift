@@ -73,7 +73,7 @@ public final class ApplicationCore {
             throw ModuleLoadError(.badSlot, "slot '\(name)' already exists")
         }
         guard slots.count < 256 else { throw ModuleLoadError(.badSlot, "a pipeline has at most 256 slots") }
-        let module = try instantiate(try loader.compile(bytes))
+        let module = try instantiate(try loader.compile(bytes), slot: name, index: slots.count)
         let slot = ModuleSlot(name: name, index: slots.count, module: module)
         slots.append(slot)
         let manifest = module.compiled.manifest
@@ -99,7 +99,7 @@ public final class ApplicationCore {
                 .badSlot,
                 "slot '\(name)' runs '\(slot.lastManifest.name)'; refusing to swap in '\(compiled.manifest.name)'")
         }
-        let module = try instantiate(compiled)
+        let module = try instantiate(compiled, slot: slot.name, index: slot.index)
         let from = slot.active?.compiled.manifest.version
         slot.previous = slot.active
         slot.active = module
@@ -239,7 +239,7 @@ public final class ApplicationCore {
             return
         }
         do {
-            slot.active = try instantiate(module.compiled)
+            slot.active = try instantiate(module.compiled, slot: slot.name, index: slot.index)
             slot.restarts += 1
             if case .probation = slot.state { slot.state = .active }
             emit(.restarted, slot, from: version, to: version, detail: "restarted after \(fault.summary)",
@@ -256,9 +256,17 @@ public final class ApplicationCore {
         emit(.quarantined, slot, from: version, to: nil, detail: reason, wireDetail: UInt32(clamping: slot.faults))
     }
 
-    private func instantiate(_ compiled: CompiledModule) throws(ModuleLoadError) -> SandboxedModule {
-        // Init may log; those lines are flushed with the next batch's logs.
-        try SandboxedModule(compiled, engine: loader.engine, context: context, configuration: configuration, clock: clock)
+    private func instantiate(_ compiled: CompiledModule, slot: String, index: Int) throws(ModuleLoadError) -> SandboxedModule {
+        // `ssoc_init` runs under the slot's name and quotas. Its log lines are flushed with the next
+        // batch's; anything else it emits is dropped, as init runs outside any batch.
+        context.currentSlotName = slot
+        context.currentSlotIndex = index
+        context.commandsThisCall = 0
+        context.telemetryThisCall = 0
+        context.logsThisCall = 0
+        let mark = context.mark
+        defer { context.rollBack(to: mark) }
+        return try SandboxedModule(compiled, engine: loader.engine, context: context, configuration: configuration, clock: clock)
     }
 
     private func emit(
@@ -266,7 +274,7 @@ public final class ApplicationCore {
         wireDetail: UInt32
     ) {
         let event = AppEvent(
-            kind: kind, slotIndex: slot.index, slot: slot.name, from: from, to: to, detail: detail, wireDetail: wireDetail)
+            kind: kind, slotIndex: slot.index, slot: slot.name, module: slot.lastManifest.name, from: from, to: to, detail: detail, wireDetail: wireDetail)
         let version = (to ?? from)?.wireValue ?? 0
         output.send(
             .moduleEvent(ModuleEvent(kind: kind, slot: UInt8(truncatingIfNeeded: slot.index), moduleVersion: version, detail: wireDetail)),

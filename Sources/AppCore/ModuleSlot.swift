@@ -111,6 +111,8 @@ public struct AppEvent: Sendable, Hashable {
     public var kind: ModuleEventKind
     public var slotIndex: Int
     public var slot: String
+    /// The module's manifest name.
+    public var module: String
     /// The version that was running before (swaps, rollbacks) or that faulted.
     public var from: ModuleVersion?
     /// The version running after the event (loaded, swapped, rolled back to, restarted).

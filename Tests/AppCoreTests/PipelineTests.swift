@@ -133,6 +133,17 @@ struct PipelineTests {
         #expect(try run() == first)
     }
 
+    @Test("log lines written by ssoc_init carry the slot's name and are flushed with the first batch")
+    func initLogsAreAttributed() throws {
+        let (core, output) = try makeCore([("filter", "calibrate-filter"), ("regulator", "thermostat")])
+        #expect(output.logs.isEmpty)
+        var driver = Driver(core)
+        driver.quanta(1)
+        #expect(output.logs.map(\.slot) == ["filter", "regulator"])
+        #expect(output.logs.map(\.message) == ["calibrate-filter ready", "thermostat ready"])
+        #expect(output.events.map(\.module) == ["calibrate-filter", "thermostat"])
+    }
+
     @Test("real-clock grants are answered without the virtual-time flag")
     func realClockFlagsAreEchoed() throws {
         let (core, output) = try makeCore([("regulator", "thermostat")])
