@@ -46,7 +46,8 @@ package enum DemoPhase: String, Codable, Sendable, CaseIterable {
                 + "version back automatically."
         case .appKilled:
             "We kill the application core with SIGKILL, as if it crashed hard. The real-time core stops hearing "
-                + "heartbeats and, on its own, switches to fail-safe: heater off."
+                + "heartbeats and, on its own, switches to fail-safe: a simple, conservative on-off "
+                + "thermostat of its own (low duty, safe setpoint) replaces the module's commands."
         case .recovery:
             "We start a fresh application core with its configured modules (thermostat 1.0 again). It says hello, "
                 + "the real-time core counts a resynchronisation, the session is re-established and regulation resumes."
@@ -59,7 +60,7 @@ package enum DemoPhase: String, Codable, Sendable, CaseIterable {
         case .regulation: "temperature moving toward the setpoint, heater duty settling, round trips in microseconds"
         case .hotSwap: "regulator version 1.0 -> 1.1, link stays up, safety stays normal"
         case .moduleFault: "a trap counted, then 'rolled back' to 1.1; the real-time core stays normal"
-        case .appKilled: "link down, safety FAILSAFE, heater duty 0"
+        case .appKilled: "link down, safety FAIL-SAFE, heater duty switching to the local fallback (on/off, low duty)"
         case .recovery: "link up again, session number +1, resyncs +1, safety back to normal"
         }
     }

@@ -55,7 +55,7 @@ package struct LiveView: Sendable {
     func safety(_ rt: RTStatus?) -> String {
         switch rt?.state {
         case "normal": paint("NORMAL", "1;32")
-        case "failsafe": paint("FAIL-SAFE (heater off)", "1;41;97")
+        case "failsafe": paint("FAIL-SAFE (local fallback control)", "1;41;97")
         case let other?: paint(other.uppercased(), "1;33")
         case nil: paint("no status yet", "2")
         }
