@@ -1,12 +1,14 @@
 #define _GNU_SOURCE
 #include "CSystemShims.h"
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/eventfd.h>
 
 int splitsoc_set_timer_slack(unsigned long nanoseconds) {
     return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) == 0 ? 0 : errno;
@@ -47,4 +49,20 @@ int splitsoc_cpu_count(void) {
 
 int splitsoc_thread_id(void) {
     return (int)syscall(SYS_gettid);
+}
+
+int splitsoc_eventfd_create(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+void splitsoc_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t ignored = write(fd, &one, sizeof(one));
+    (void)ignored;
+}
+
+unsigned long long splitsoc_eventfd_drain(int fd) {
+    uint64_t value = 0;
+    if (read(fd, &value, sizeof(value)) != sizeof(value)) return 0;
+    return value;
 }

@@ -188,8 +188,8 @@ public final class RTNode: TaskBody {
         }
         let expired = gate.expire(tick: tick)
         if expired != 0 {
-            for target in [CommandTarget.heaterDuty, CommandTarget.setpointOverride, CommandTarget.motorDuty]
-            where expired & (1 << target) != 0 {
+            // Targets 1...3 (a range, not an array literal: no allocation in the tick).
+            for target in CommandTarget.heaterDuty...CommandTarget.motorDuty where expired & (1 << target) != 0 {
                 trace.tryPush(TraceRecord(tick: tick, kind: .commandExpired, a: target))
                 if target != CommandTarget.setpointOverride {
                     apply(supervisor.commandExpired(tick: tick), tick: tick)

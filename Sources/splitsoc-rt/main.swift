@@ -1,1 +1,3 @@
-print("splitsoc-rt: not yet")
+import RTCommands
+
+SplitSoCRT.main()

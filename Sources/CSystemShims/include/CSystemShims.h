@@ -29,4 +29,13 @@ int splitsoc_cpu_count(void);
 /// The kernel thread id of the calling thread (`gettid`).
 int splitsoc_thread_id(void);
 
+/// Creates a non-blocking eventfd (a wake-up counter another thread can poll), or -1.
+int splitsoc_eventfd_create(void);
+
+/// Adds 1 to the eventfd's counter (never blocks; an overflowing counter is already a wake-up).
+void splitsoc_eventfd_signal(int fd);
+
+/// Reads and clears the eventfd's counter; 0 when nothing was signalled.
+unsigned long long splitsoc_eventfd_drain(int fd);
+
 #endif

@@ -1,0 +1,130 @@
+import Synchronization
+import ArgumentParser
+import Foundation
+import RTCore
+import SoCWire
+
+/// `splitsoc-rt`: the real-time core process (docs/process-interfaces.md).
+public struct RTCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "splitsoc-rt",
+        abstract: "The SplitSoC real-time core: a deterministic periodic loop with mock peripherals, a plant and a safety supervisor.",
+        discussion: """
+            Binds --link and waits for the application core. Prints `link bound ENDPOINT` when ready, \
+            `session established session=N ...` per handshake, `failsafe entered reason=R tick=T` and \
+            `failsafe left tick=T` on supervisor transitions, and `trace digest sha256:HEX` at exit.
+            Boards: firmware-mock/boards/*.toml (thermo-adc, thermo-i2c, motor-1k).
+            """)
+
+    @Option(help: "Board name (firmware-mock/boards/NAME.toml) or path to a board .toml file.")
+    var board: String = "thermo-adc"
+
+    @Option(help: "Link endpoint to bind (ipc://PATH or tcp://HOST:PORT).")
+    var link: String?
+
+    @Option(help: "Clock mode: real (CLOCK_MONOTONIC) or virtual (lockstep with the application core).")
+    var clock: ClockChoice = .real
+
+    @Option(help: "Virtual clock: ticks per grant.")
+    var quantum: Int = 10
+
+    @Option(help: "Run this many seconds (virtual clock: virtual seconds), then exit.")
+    var duration: Double?
+
+    @Option(help: "Run this many ticks, then exit.")
+    var ticks: UInt64?
+
+    @Option(help: "Seed of the plant noise and fault injection.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write the run's trace to this file (docs/trace-format.md).")
+    var trace: String?
+
+    @Option(help: "Write a JSON summary of the run to this file.")
+    var summary: String?
+
+    @Option(help: "Bind a PUB socket here and publish a JSON status line every 100 ms.")
+    var status: String?
+
+    @Option(help: "Operator setpoint (milli-°C; milli-rad/s on a motor board).")
+    var setpoint: Int32?
+
+    @Option(help: "Ambient temperature (milli-°C).")
+    var ambient: Int32?
+
+    @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval (ms).")
+    var heartbeatMilliseconds: UInt16 = 50
+
+    @Option(name: .customLong("liveness-ms"), help: "Peer liveness timeout (ms).")
+    var livenessMilliseconds: UInt16 = 250
+
+    @Option(name: .customLong("ack-timeout-ms"), help: "Virtual clock: how long to wait for a TickAck (ms).")
+    var ackTimeoutMilliseconds: UInt32 = 2000
+
+    @Option(name: .customLong("rt-priority"), help: "Run the tick thread SCHED_FIFO at this priority (1-99).")
+    var rtPriority: Int32?
+
+    @Option(help: "Pin the tick thread to this CPU.")
+    var cpu: Int32?
+
+    @Flag(help: "Lock the process's memory (mlockall).")
+    var mlock = false
+
+    @Flag(name: .customLong("bench-lateness"), help: "Benchmark: run the tick loop alone (no link) and print wake-up lateness p50/p99/max.")
+    var benchLateness = false
+
+    public init() {}
+
+    enum ClockChoice: String, ExpressibleByArgument, CaseIterable {
+        case real, virtual
+    }
+
+    public mutating func validate() throws {
+        if link == nil && !benchLateness { throw ValidationError("--link ENDPOINT is required") }
+        guard (1...10_000).contains(quantum) else { throw ValidationError("--quantum must be 1...10000 ticks") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        if let ticks, ticks == 0 { throw ValidationError("--ticks must be positive") }
+        if let rtPriority, !(1...99).contains(rtPriority) { throw ValidationError("--rt-priority must be 1...99") }
+        if let cpu, cpu < 0 { throw ValidationError("--cpu must be ≥ 0") }
+        guard heartbeatMilliseconds > 0, livenessMilliseconds > heartbeatMilliseconds else {
+            throw ValidationError("--liveness-ms must be greater than --heartbeat-ms (> 0)")
+        }
+        do {
+            _ = try BoardLocator.load(board)
+        } catch {
+            throw ValidationError("bad --board: \(error.description)")
+        }
+    }
+
+    public func run() throws {
+        installStopHandlers()
+        let boardDescription: BoardDescription
+        do {
+            boardDescription = try BoardLocator.load(board)
+        } catch {
+            throw ValidationError("bad --board: \(error.description)")
+        }
+        let configuration = RTConfiguration(
+            board: boardDescription, link: link ?? "", clockMode: clock == .virtual ? .virtual : .real,
+            quantum: clock == .virtual ? quantum : 1,
+            maxTicks: ticks ?? duration.map { UInt64(($0 * Double(boardDescription.tickHz)).rounded()) },
+            options: RTRunOptions(seed: seed, setpoint: setpoint, ambientMilliC: ambient),
+            tracePath: trace, summaryPath: summary, statusEndpoint: status,
+            heartbeatMilliseconds: heartbeatMilliseconds, livenessMilliseconds: livenessMilliseconds,
+            ackTimeoutMilliseconds: ackTimeoutMilliseconds,
+            threadSettings: ThreadSettings(priority: rtPriority, cpu: cpu, lockMemory: mlock))
+        if benchLateness {
+            LatenessBenchmark.run(configuration, seconds: duration ?? 5)
+            return
+        }
+        let code: Int32 = configuration.clockMode == .virtual
+            ? VirtualModeRunner(configuration).run() : RealModeRunner(configuration).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// The entry point of the `splitsoc-rt` executable (so `main.swift` needs only this module).
+public enum SplitSoCRT {
+    /// Parses the command line and runs the real-time core; exits the process.
+    public static func main() { RTCommand.main() }
+}

@@ -1,0 +1,137 @@
+import Synchronization
+import Foundation
+import RTCore
+import SoCLink
+import SoCLinkZMQ
+import SoCWire
+import ZeroMQ
+
+/// Virtual clock mode (docs/architecture.md): one thread runs Q ticks, sends their samples and
+/// `TickGrant(t+Q)`, then blocks until `TickAck(t+Q)`; everything received before the ack is
+/// applied at tick t+Q. With no session (before the first `Hello`: wait; after the peer is lost:
+/// continue alone in fail-safe) the ticks run without waiting.
+struct VirtualModeRunner {
+    let configuration: RTConfiguration
+
+    init(_ configuration: RTConfiguration) { self.configuration = configuration }
+
+    func run() -> Int32 {
+        let board = configuration.board
+        let engine = RTEngine(board: board, options: configuration.options, clock: VirtualClock(), traceTiming: false, origin: 0)
+        let node = engine.node
+        let writer: TraceWriter
+        do {
+            writer = try TraceWriter(path: configuration.tracePath)
+        } catch {
+            warn("splitsoc-rt: \(error)")
+            return 73
+        }
+        writer.writeHeader(
+            board: board.name, clock: "virtual", seed: configuration.options.seed, tickHz: board.tickHz,
+            quantum: configuration.quantum)
+        let drain = TraceDrain(writer: writer, node: node)
+        let context: ZMQContext
+        let transport: ZMQFrameTransport
+        do {
+            context = try ZMQContext()
+            transport = try ZMQFrameTransport.bind(endpoint: configuration.link, context: context)
+        } catch {
+            warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
+            return 69
+        }
+        let status: StatusPublisher?
+        do {
+            status = try configuration.statusEndpoint.map { endpoint throws(ZMQError) in try StatusPublisher(endpoint: endpoint, context: context) }
+        } catch {
+            warn("splitsoc-rt: cannot bind status \(configuration.statusEndpoint ?? ""): \(error)")
+            return 69
+        }
+        let link = RTLink(
+            machine: LinkStateMachine(configuration: configuration.linkConfiguration), transport: transport, node: node,
+            clockMode: .virtual)
+        say("link bound \(transport.endpoint)")
+        say("rt thread timerslack=default fifo=off cpu=any mlock=off clock=virtual quantum=\(configuration.quantum)")
+
+        let start = MonotonicClock.nanoseconds()
+        var nextStatus = start
+        let ackTimeout = UInt64(configuration.ackTimeoutMilliseconds) * 1_000_000
+        var waitingForFirstSession = true
+        var wallAtStart = start
+        var failure: Int32 = 0
+
+        func publishStatus(_ now: UInt64) {
+            guard let status, now >= nextStatus else { return }
+            nextStatus = now + 100_000_000
+            let snapshot = StatusSnapshot(
+                tMilliseconds: (now - start) / 1_000_000, mode: "virtual", boardName: board.name,
+                lateness: LatencyHistogram(), roundTrip: link.roundTrip)
+            status.publish(snapshot.json(node: node, link: link))
+        }
+
+        do {
+            // Tick 0 waits for the first session, so that a run does not depend on when the peer connects.
+            while waitingForFirstSession && !stopRequested.load(ordering: .relaxed) {
+                _ = try transport.waitUntilReadable(timeoutMilliseconds: 50)
+                let now = MonotonicClock.nanoseconds()
+                try link.pumpInbound(now: now)
+                link.pollTimers(now: now)
+                publishStatus(now)
+                if link.isEstablished { waitingForFirstSession = false }
+            }
+            wallAtStart = MonotonicClock.nanoseconds()
+            var lostSession: UInt64 = .max  // the session we gave up waiting for
+            while !stopRequested.load(ordering: .relaxed) {
+                var count = configuration.quantum
+                if let max = configuration.maxTicks {
+                    if engine.nextTick >= max { break }
+                    count = Int(min(UInt64(count), max - engine.nextTick))
+                }
+                for _ in 0..<count { engine.step() }
+                drain.drain()
+                let through = engine.nextTick
+                link.pumpOutbound()
+                let lockstep = link.isEstablished && link.sessionCount != lostSession
+                if lockstep {
+                    link.send(OutboundMessage(kind: .tickGrant, tick: through))
+                    let sent = MonotonicClock.nanoseconds()
+                    while link.ackedThrough < through && link.isEstablished && !stopRequested.load(ordering: .relaxed) {
+                        let now = MonotonicClock.nanoseconds()
+                        if now - sent > ackTimeout {
+                            node.inbound.tryPush(InboundEvent(kind: .peerLost))
+                            lostSession = link.sessionCount
+                            say("link ack timeout through=\(through)")
+                            break
+                        }
+                        _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
+                        let after = MonotonicClock.nanoseconds()
+                        try link.pumpInbound(now: after)
+                        link.pollTimers(now: after)
+                    }
+                } else {
+                    let now = MonotonicClock.nanoseconds()
+                    try link.pumpInbound(now: now)
+                    link.pollTimers(now: now)
+                }
+                let now = MonotonicClock.nanoseconds()
+                publishStatus(now)
+                drain.drainConsole()
+            }
+        } catch {
+            warn("splitsoc-rt: link failed: \(error)")
+            failure = 74
+        }
+        let end = MonotonicClock.nanoseconds()
+        drain.drain()
+        link.sayGoodbye(now: end)
+        drain.drainConsole()
+        writer.comment("end ticks=\(engine.nextTick)")
+        let digest = writer.finish()
+        RunSummary(
+            configuration: configuration, digest: digest, ticks: engine.nextTick,
+            wallSeconds: Double(end - wallAtStart) / 1e9, traceRecords: writer.recordCount,
+            settings: ThreadSettings.Outcome(), tickLateness: engine.scheduler.tickLateness, roundTrip: link.roundTrip,
+            deadlineMisses: engine.scheduler.deadlineMisses, overruns: engine.scheduler.overruns
+        ).write(node: node, link: link)
+        return failure
+    }
+}
