@@ -143,6 +143,13 @@ public struct AppCommand: ParsableCommand {
 
 /// The entry point of the `splitsoc-app` executable (so `main.swift` needs only this module).
 public enum SplitSoCApp {
-    /// Parses the command line and runs the application core; exits the process.
-    public static func main() { AppCommand.main() }
+    /// Parses the command line and runs the application core (or `bench`); exits the process.
+    public static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "bench" {
+            AppBenchCommand.main(Array(arguments.dropFirst()))
+        } else {
+            AppCommand.main()
+        }
+    }
 }

@@ -19,6 +19,7 @@
 
 #define SSOC_ABI_VERSION 1
 
+#if defined(__wasm__)
 typedef signed char int8_t;
 typedef unsigned char uint8_t;
 typedef short int16_t;
@@ -28,9 +29,19 @@ typedef unsigned int uint32_t;
 typedef long long int64_t;
 typedef unsigned long long uint64_t;
 typedef unsigned long size_t;
+#else
+#include <stddef.h>
+#include <stdint.h>
+#endif
 
+#if defined(__wasm__)
 #define SSOC_IMPORT(name) __attribute__((import_module("ssoc"), import_name(#name)))
 #define SSOC_EXPORT(name) __attribute__((export_name(#name)))
+#else
+/* Native builds (the benchmark's baseline: the same C linked with native-harness.c). */
+#define SSOC_IMPORT(name)
+#define SSOC_EXPORT(name)
+#endif
 
 /* Sample status, as on the wire (SPEC §3.6). */
 #define SSOC_STATUS_OK 0

@@ -1,0 +1,42 @@
+import Foundation
+
+extension FirmwareBuilder {
+    /// Compiles a C module for the host CPU, linked with `firmware-mock/sdk/native-harness.c` (the
+    /// host functions implemented natively plus a timing loop): the baseline `splitsoc-app bench`
+    /// compares the sandboxed module against.
+    /// - Returns: the path of the executable (`OUTPUT/native/STEM`); run it with an iteration count.
+    /// - Throws: `FirmwareBuildError` for a WAT module (there is no native form) or a compile error.
+    public func buildNativeBaseline(_ source: FirmwareModuleSource) throws(FirmwareBuildError) -> String {
+        guard !source.isWAT else {
+            throw FirmwareBuildError(module: source.stem, message: "a WAT module has no native baseline")
+        }
+        let directory = URL(fileURLWithPath: outputDirectory).appendingPathComponent("native").path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw FirmwareBuildError(module: source.stem, message: "cannot create \(directory): \(error)")
+        }
+        let output = directory + "/" + source.stem
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: clangPath)
+        process.arguments =
+            ["-O2", "-std=c11", "-Wall", "-Werror", "-I", sdkDirectory] + source.defines.map { "-D" + $0 }
+            + ["-o", output, sdkDirectory + "/native-harness.c", source.sourcePath]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = errors
+        do {
+            try process.run()
+        } catch {
+            throw FirmwareBuildError(module: source.stem, message: "cannot run clang at \(clangPath): \(error)")
+        }
+        let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FirmwareBuildError(
+                module: source.stem,
+                message: "native clang exited \(process.terminationStatus):\n" + String(decoding: diagnostics, as: UTF8.self))
+        }
+        return output
+    }
+}
