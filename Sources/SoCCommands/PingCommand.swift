@@ -6,8 +6,9 @@ import ZeroMQ
 
 /// `splitsoc ping`: a two-process bridge ping that prints round-trip percentiles.
 ///
-/// For each transport it starts a child `splitsoc ping --echo ENDPOINT` that echoes, and measures
-/// two things in the same run, each with its own child:
+/// For each transport it starts children `splitsoc ping --echo ENDPOINT` that echo, and measures
+/// two things in the same run, each with its own child, alternating in chunks of 500 round trips so
+/// both see the same machine load:
 /// - **framed**: v1 Sample frames, encoded with `FrameCodec`, through `ZMQFrameTransport` (non-blocking
 ///   sends, `zmq_poll` waits), decoded and re-encoded by the echo: what the bridge really does;
 /// - **raw**: the libzmq baseline, the same DEALER sockets and transport carrying the same number of
@@ -41,7 +42,7 @@ public struct PingCommand: ParsableCommand {
     @Option(help: "Bytes per raw-baseline message (default: the size of one v1 Sample frame, \(PingCommand.frameSize), so both modes carry the same bytes).")
     public var payload: Int?
 
-    @Option(help: "Round trips per second (default: back to back). With a rate, late replies are corrected for coordinated omission.")
+    @Option(help: "Round trips per second, raw and framed sharing one schedule (default: back to back). With a rate, late replies are corrected for coordinated omission.")
     public var rate: Double?
 
     @Option(help: ArgumentHelp("Internal: run as the echo side connected to ENDPOINT.", visibility: .hidden))
@@ -81,9 +82,8 @@ public struct PingCommand: ParsableCommand {
         let context = try ZMQContext()
         for transport in transports {
             let session = try PingSession(transport: transport, context: context, settings: settings)
-            let raw = try session.measure(mode: .raw)
+            let (raw, framed) = try session.measureBoth()
             print(PingReport.line(transport: transport, mode: .raw, settings: settings, result: raw))
-            let framed = try session.measure(mode: .framed)
             print(PingReport.line(transport: transport, mode: .framed, settings: settings, result: framed))
             print(PingReport.ratio(transport: transport, framed: framed, raw: raw))
         }
