@@ -99,7 +99,7 @@ let package = Package(
             name: "SoCCommands",
             dependencies: [
                 "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "RTCore", "AppCore", "FirmwareBuild",
-                "CSystemShims",
+                "CSystemShims", "CoreProcessSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "WasmKit", package: "WasmKit"),

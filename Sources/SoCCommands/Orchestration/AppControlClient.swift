@@ -20,29 +20,39 @@ public struct AppControlClient: Sendable {
     ///   not a JSON object.
     public func request(_ request: [String: Any]) throws -> [String: Any] {
         let body = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])
+        let replyBytes: [UInt8]
         do {
             let context = try ZMQContext()
             let socket = try ZMQSocket(context: context, type: .request)
             try socket.setOption(.sendTimeout, to: timeoutMilliseconds)
             try socket.setOption(.receiveTimeout, to: timeoutMilliseconds)
             try socket.connect(endpoint)
-            let sent = try body.withUnsafeBytes { bytes throws(ZMQError) in try socket.send(bytes) }
-            guard case .processed = sent else {
-                throw OrchestrationError.controlFailed("no application core is listening on \(endpoint)")
-            }
-            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-            let received = try buffer.withUnsafeMutableBytes { bytes throws(ZMQError) in try socket.receive(into: bytes) }
-            guard case .received(let count) = received else {
-                throw OrchestrationError.controlFailed(
-                    "the application core at \(endpoint) did not answer within \(timeoutMilliseconds) ms")
-            }
-            guard let reply = try? JSONSerialization.jsonObject(with: Data(buffer[0..<count])) as? [String: Any] else {
-                throw OrchestrationError.controlFailed("the application core's reply is not a JSON object")
-            }
-            return reply
+            replyBytes = try exchange(on: socket, body: Array(body))
         } catch let error as ZMQError {
             throw OrchestrationError.controlFailed("control request to \(endpoint) failed: \(error)")
         }
+        guard let reply = try? JSONSerialization.jsonObject(with: Data(replyBytes)) as? [String: Any] else {
+            throw OrchestrationError.controlFailed("the application core's reply is not a JSON object")
+        }
+        return reply
+    }
+
+    private func exchange(on socket: borrowing ZMQSocket, body: [UInt8]) throws -> [UInt8] {
+        // Plain buffers instead of `withUnsafeBytes` closures: a borrowed ~Copyable socket cannot
+        // be captured by a closure.
+        let message = UnsafeMutableRawBufferPointer.allocate(byteCount: body.count, alignment: 1)
+        defer { message.deallocate() }
+        message.copyBytes(from: body)
+        guard case .processed = try socket.send(UnsafeRawBufferPointer(message)) else {
+            throw OrchestrationError.controlFailed("no application core is listening on \(endpoint)")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 1)
+        defer { buffer.deallocate() }
+        guard case .received(let count) = try socket.receive(into: buffer) else {
+            throw OrchestrationError.controlFailed(
+                "the application core at \(endpoint) did not answer within \(timeoutMilliseconds) ms")
+        }
+        return Array(buffer[0..<count])
     }
 
     /// Hot-swaps the module in `slot` with the one at `path`.

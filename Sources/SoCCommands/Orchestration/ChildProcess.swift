@@ -1,3 +1,4 @@
+import CoreProcessSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -12,14 +13,14 @@ import Glibc
 /// also gets `SPLITSOC_PARENT_PID` in its environment: the cores exit by themselves when that
 /// process goes away, which covers the orchestrator being killed with SIGKILL.
 public final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `process` is only mutated in `start()`, before the instance is shared; the
+    // @unchecked: `process` is only set in `start()`, before the instance is shared; the
     // registry is guarded by `registryLock`.
     public let name: String
     public let executable: URL
     public let arguments: [String]
     public let stdoutURL: URL
     public let stderrURL: URL
-    private let process = Process()
+    private var process: SpawnedProcess?
     private let extraEnvironment: [String: String]
 
     nonisolated(unsafe) private static var registry: [ObjectIdentifier: ChildProcess] = [:]
@@ -41,57 +42,39 @@ public final class ChildProcess: @unchecked Sendable {
         self.extraEnvironment = environment
     }
 
-    /// Starts the process.
+    /// Starts the process (through `SpawnedProcess`: an empty signal mask, logs appended).
     /// - Throws: `OrchestrationError.launchFailed` when the executable is missing or not runnable.
     public func start() throws {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: stdoutURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        // Append, so a restarted child (same name) keeps the earlier run's log above the new one.
-        for url in [stdoutURL, stderrURL] where !fileManager.fileExists(atPath: url.path) {
-            fileManager.createFile(atPath: url.path, contents: nil)
-        }
-        guard fileManager.isExecutableFile(atPath: executable.path) else {
+        try FileManager.default.createDirectory(
+            at: stdoutURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw OrchestrationError.launchFailed(
                 "\(executable.path) is not an executable; build it first with `swift build`")
         }
-        let stdout = try FileHandle(forWritingTo: stdoutURL)
-        let stderr = try FileHandle(forWritingTo: stderrURL)
-        stdout.seekToEndOfFile()
-        stderr.seekToEndOfFile()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
         var environment = ProcessInfo.processInfo.environment
         environment["SPLITSOC_PARENT_PID"] = String(getpid())
         for (key, value) in extraEnvironment { environment[key] = value }
-        process.environment = environment
         do {
-            try process.run()
+            process = try SpawnedProcess(
+                path: executable.path, arguments: arguments, environment: environment, stdoutPath: stdoutURL.path,
+                stderrPath: stderrURL.path, append: true)
         } catch {
-            throw OrchestrationError.launchFailed("cannot start \(executable.path): \(error)")
+            throw OrchestrationError.launchFailed(error.description)
         }
-        try? stdout.close()
-        try? stderr.close()
         Self.registryLock.withLock { Self.registry[ObjectIdentifier(self)] = self }
     }
 
     /// The child's process id (0 before `start()`).
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process?.pid ?? 0 }
 
     /// Whether the child is still running.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process?.isRunning ?? false }
 
-    /// The exit status once the child has exited (the signal number when it was killed).
-    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    /// The exit status once the child has exited (128 + signal when a signal ended it).
+    public var exitStatus: Int32? { process?.exitStatus }
 
     /// How the child ended, for messages ("exit 0", "signal 9").
-    public var exitDescription: String {
-        guard !process.isRunning else { return "running" }
-        return process.terminationReason == .uncaughtSignal
-            ? "signal \(process.terminationStatus)" : "exit \(process.terminationStatus)"
-    }
+    public var exitDescription: String { process?.exitDescription ?? "not started" }
 
     /// Everything the child wrote to stdout so far.
     public func stdoutText() -> String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
@@ -125,55 +108,40 @@ public final class ChildProcess: @unchecked Sendable {
     public var stdoutOffset: Int { stdoutText().utf8.count }
 
     /// Sends a signal (SIGSTOP to pause, SIGCONT to resume, SIGKILL to crash it).
-    public func send(signal: Int32) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-    }
+    public func send(signal: Int32) { process?.send(signal: signal) }
 
     /// Waits for the child to exit.
     /// - Returns: the exit status, or `nil` when it is still running after `timeout`.
     @discardableResult
     public func waitForExit(timeout: Duration) -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        if process.isRunning { return nil }
-        process.waitUntilExit()
-        Self.registryLock.withLock { _ = Self.registry.removeValue(forKey: ObjectIdentifier(self)) }
-        return process.terminationStatus
+        let status = process?.waitForExit(timeout: timeout)
+        if status != nil { unregister() }
+        return status
     }
 
-    /// Asks the child to stop (SIGTERM; SIGCONT first in case it is paused), then kills it
+    /// Asks the child to stop (SIGCONT in case it is paused, then SIGTERM), then kills it
     /// (SIGKILL) if it has not exited after `grace`.
     /// - Returns: the exit status.
     @discardableResult
     public func terminate(grace: Duration = .seconds(3)) -> Int32 {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGCONT)
-            kill(process.processIdentifier, SIGTERM)
-            if waitForExit(timeout: grace) == nil {
-                kill(process.processIdentifier, SIGKILL)
-            }
-        }
-        process.waitUntilExit()
-        Self.registryLock.withLock { _ = Self.registry.removeValue(forKey: ObjectIdentifier(self)) }
-        return process.terminationStatus
+        let status = process?.terminate(grace: grace) ?? 0
+        unregister()
+        return status
     }
 
-    /// Kills every child still running, without waiting politely. For signal handlers and
-    /// fatal paths.
+    private func unregister() {
+        Self.registryLock.withLock { _ = Self.registry.removeValue(forKey: ObjectIdentifier(self)) }
+    }
+
+    /// Stops every child still running: SIGTERM to all at once, SIGKILL to those still there
+    /// after 2 s. For signal handlers and fatal paths.
     public static func terminateAll() {
         let children = registryLock.withLock { Array(registry.values) }
-        for child in children where child.isRunning {
-            kill(child.pid, SIGCONT)
-            kill(child.pid, SIGTERM)
-        }
-        let deadline = ContinuousClock.now + .seconds(2)
         for child in children {
-            while child.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            if child.isRunning { kill(child.pid, SIGKILL) }
+            child.send(signal: SIGCONT)
+            child.send(signal: SIGTERM)
         }
+        for child in children { child.terminate(grace: .seconds(2)) }
     }
 
     private func tail(_ text: String, lines: Int = 15) -> String {
