@@ -10,6 +10,8 @@ public struct SplitSoCCommand: ParsableCommand {
             DemoCommand.self,
             MonitorCommand.self,
             AppControlCommand.self,
+            ScenarioCommand.self,
+            RelayCommand.self,
         ]
     )
 
