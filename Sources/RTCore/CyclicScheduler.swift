@@ -47,8 +47,13 @@ public struct CyclicScheduler<Clock: TickClock> {
     public private(set) var origin: UInt64
     /// Tasks sorted by descending priority.
     public let tasks: [TaskSpec]
-    /// Statistics, indexed by `TaskKind.rawValue`.
-    public private(set) var statistics: [TaskStatistics]
+    /// Statistics storage, indexed by `TaskKind.rawValue`. A pointer-backed table rather than an
+    /// array of structs: mutating `array[i].histogram` copies the element (and allocates) in debug
+    /// builds, which the zero-allocation test runs.
+    private let table: StatisticsTable
+
+    /// Statistics, indexed by `TaskKind.rawValue` (a copy; not for the tick).
+    public var statistics: [TaskStatistics] { (0..<table.count).map { table.pointer[$0] } }
     /// Tick-level wake-up lateness.
     public private(set) var tickLateness = LatencyHistogram()
     /// Ticks whose work ended after the next release.
@@ -65,7 +70,7 @@ public struct CyclicScheduler<Clock: TickClock> {
         self.periodNanoseconds = periodNanoseconds
         self.origin = origin ?? (clock.now() &+ periodNanoseconds)
         self.clock = clock
-        self.statistics = [TaskStatistics](repeating: TaskStatistics(), count: TaskKind.allCases.count)
+        self.table = StatisticsTable(count: TaskKind.allCases.count)
     }
 
     /// Whether `spec` is released at `tick`.
@@ -90,21 +95,25 @@ public struct CyclicScheduler<Clock: TickClock> {
         tickLateness.record(lateness)
         var flags: UInt16 = 0
         var end = wake
-        for spec in tasks where Self.isReleased(spec, at: tick) {
+        // Index loop, not for-in: array iteration allocates an iterator box in debug builds.
+        let stats = table.pointer
+        for position in 0..<tasks.count {
+            let spec = tasks[position]
+            guard Self.isReleased(spec, at: tick) else { continue }
             let start = clock.now()
             body.run(spec.kind, tick: tick)
             end = clock.now()
             let index = spec.kind.rawValue
             let execution = end &- start
-            statistics[index].runs &+= 1
-            statistics[index].lateness.record(start > release ? start - release : 0)
-            statistics[index].execution.record(execution)
+            stats[index].runs &+= 1
+            stats[index].lateness.record(start > release ? start - release : 0)
+            stats[index].execution.record(execution)
             if execution > spec.budgetNanoseconds {
-                statistics[index].overruns &+= 1
+                stats[index].overruns &+= 1
                 flags |= 1 << UInt16(8 + index)
             }
             if end > release &+ UInt64(spec.periodTicks) &* periodNanoseconds {
-                statistics[index].deadlineMisses &+= 1
+                stats[index].deadlineMisses &+= 1
                 flags |= 1 << UInt16(index)
             }
         }
@@ -115,8 +124,34 @@ public struct CyclicScheduler<Clock: TickClock> {
         return TickReport(lateness: lateness, completion: completion, missed: missed, taskFlags: flags)
     }
 
-    /// Total deadline misses over every task.
-    public var deadlineMisses: UInt64 { statistics.reduce(0) { $0 &+ $1.deadlineMisses } }
-    /// Total budget overruns over every task.
-    public var overruns: UInt64 { statistics.reduce(0) { $0 &+ $1.overruns } }
+    /// Total deadline misses over every task. Allocation-free.
+    public var deadlineMisses: UInt64 {
+        var total: UInt64 = 0
+        for index in 0..<table.count { total &+= table.pointer[index].deadlineMisses }
+        return total
+    }
+
+    /// Total budget overruns over every task. Allocation-free.
+    public var overruns: UInt64 {
+        var total: UInt64 = 0
+        for index in 0..<table.count { total &+= table.pointer[index].overruns }
+        return total
+    }
+}
+
+/// Fixed storage for per-task statistics, updated in place through a pointer.
+final class StatisticsTable {
+    let pointer: UnsafeMutablePointer<TaskStatistics>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: TaskStatistics(), count: count)
+    }
+
+    deinit {
+        pointer.deinitialize(count: count)
+        pointer.deallocate()
+    }
 }

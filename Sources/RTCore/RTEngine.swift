@@ -30,7 +30,7 @@ public final class RTEngine<Clock: TickClock> {
         nextTick &+= 1
         if report.taskFlags != 0 {
             if traceTiming {
-                for index in 0..<TaskKind.allCases.count {
+                for index in 0..<5 {  // TaskKind's cases (allCases would allocate)
                     let bit = UInt16(1) << UInt16(index)
                     if report.taskFlags & bit != 0 {
                         node.trace.tryPush(

@@ -313,13 +313,14 @@ public final class RTNode: TaskBody {
             }
         }
         var target = requested
-        if overTemperature || sensorFaultInterlock || overSpeed { target = 0 }
-        // Rate limit (board option): the duty moves at most this much per tick.
+        // Rate limit (board option): the duty moves at most this much per tick...
         let rate = Int32(board.dutyRateLimitPermillePerTick)
         if rate > 0 {
             let current = Int32(pwm.dutyPermille)
             target = min(max(target, current - rate), current + rate)
         }
+        // ...but an interlock cuts the actuator at once.
+        if overTemperature || sensorFaultInterlock || overSpeed { target = 0 }
         pwm.setDuty(permille: Int(target))
         appliedDuty = Int32(pwm.dutyPermille)
         gpio.write(pin: board.relayPin, high: appliedDuty != 0)

@@ -36,7 +36,7 @@ struct AllocationTests {
         for i in 0..<5_000 {
             node.inbound.tryPush(.command(target: target, value: Int32(i % 700), validTicks: 50))
             node.inbound.tryPush(InboundEvent(kind: .tickAck))
-            if i % 97 == 0 { node.inbound.tryPush(.command(target: 77, value: 1)) }  // rejected path
+            if i % 499 == 0 { node.inbound.tryPush(.command(target: 77, value: 1)) }  // rejected path, under the invalid limit
             engine.step()
             while node.outbound.tryPop() != nil {}
             while node.trace.tryPop() != nil {}

@@ -78,7 +78,7 @@ final class LockstepHarness {
             if commandTarget == 3 {
                 value = Int32(clamping: (200_000 - Int(lastSpeed)) / 100)
             } else {
-                value = Int32(clamping: (Int(lastSetpoint) - Int(lastTemperature)) / 10)
+                value = Int32(clamping: (Int(lastSetpoint) - Int(lastTemperature)) / 2)
             }
             engine.node.inbound.tryPush(.command(target: commandTarget, value: value, validTicks: validTicks))
             engine.node.inbound.tryPush(InboundEvent(kind: .tickAck))
