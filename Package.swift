@@ -53,7 +53,12 @@ let package = Package(
 
         // MARK: Bridge
         .target(name: "SoCWire", swiftSettings: swiftSettings),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: swiftSettings),
+        /// ENABLE_MOCKING (debug only): the system_zmq_* seam can force errnos and record the C calls in tests.
+        .target(
+            name: "ZeroMQ",
+            dependencies: ["CZeroMQ"],
+            swiftSettings: swiftSettings + [.define("ENABLE_MOCKING", .when(configuration: .debug))]
+        ),
         .target(name: "SoCLink", dependencies: ["SoCWire"], swiftSettings: swiftSettings),
         .target(name: "SoCLinkZMQ", dependencies: ["SoCLink", "SoCWire", "ZeroMQ"], swiftSettings: swiftSettings),
 

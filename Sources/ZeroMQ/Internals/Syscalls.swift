@@ -17,6 +17,9 @@ func system_zmq_send(
     _ count: Int,
     _ flags: Int32
 ) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_send", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_send(socket, buffer, count, flags)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
@@ -28,6 +31,9 @@ func system_zmq_recv(
     _ count: Int,
     _ flags: Int32
 ) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_recv", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_recv(socket, buffer, count, flags)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
@@ -38,6 +44,9 @@ func system_zmq_poll(
     _ count: Int32,
     _ timeout: Int
 ) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_poll", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_poll(items, count, timeout)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
@@ -49,6 +58,9 @@ func system_zmq_setsockopt(
     _ value: UnsafeRawPointer?,
     _ count: Int
 ) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_setsockopt", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_setsockopt(socket, option, value, count)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
@@ -60,66 +72,99 @@ func system_zmq_getsockopt(
     _ value: UnsafeMutableRawPointer?,
     _ count: UnsafeMutablePointer<Int>?
 ) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_getsockopt", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_getsockopt(socket, option, value, count)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_socket(_ context: UnsafeMutableRawPointer, _ type: Int32) -> SystemCallResult<UnsafeMutableRawPointer?> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_socket", failure: nil as UnsafeMutableRawPointer?) { return mocked }
+    #endif
     let result = zmq_socket(context, type)
     return SystemCallResult(value: result, errno: result == nil ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_close(_ socket: UnsafeMutableRawPointer) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    ZMQMocking.current?.record("zmq_close")  // recorded, never failed: a leaked handle would hang teardown
+    #endif
     let result = zmq_close(socket)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_bind(_ socket: UnsafeMutableRawPointer, _ endpoint: UnsafePointer<CChar>) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_bind", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_bind(socket, endpoint)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_connect(_ socket: UnsafeMutableRawPointer, _ endpoint: UnsafePointer<CChar>) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_connect", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_connect(socket, endpoint)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_unbind(_ socket: UnsafeMutableRawPointer, _ endpoint: UnsafePointer<CChar>) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_unbind", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_unbind(socket, endpoint)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_disconnect(_ socket: UnsafeMutableRawPointer, _ endpoint: UnsafePointer<CChar>) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_disconnect", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_disconnect(socket, endpoint)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_ctx_new() -> SystemCallResult<UnsafeMutableRawPointer?> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_ctx_new", failure: nil as UnsafeMutableRawPointer?) { return mocked }
+    #endif
     let result = zmq_ctx_new()
     return SystemCallResult(value: result, errno: result == nil ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_ctx_set(_ context: UnsafeMutableRawPointer, _ option: Int32, _ value: Int32) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_ctx_set", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_ctx_set(context, option, value)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_ctx_shutdown(_ context: UnsafeMutableRawPointer) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_ctx_shutdown", failure: -1 as Int32) { return mocked }
+    #endif
     let result = zmq_ctx_shutdown(context)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
 
 @inline(never)
 func system_zmq_ctx_term(_ context: UnsafeMutableRawPointer) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    ZMQMocking.current?.record("zmq_ctx_term")  // recorded, never failed: a leaked handle would hang teardown
+    #endif
     let result = zmq_ctx_term(context)
     return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
 }
