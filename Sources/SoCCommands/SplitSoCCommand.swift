@@ -10,6 +10,7 @@ public struct SplitSoCCommand: ParsableCommand {
             DemoCommand.self,
             MonitorCommand.self,
             AppControlCommand.self,
+            BenchCommand.self,
             ScenarioCommand.self,
             RelayCommand.self,
         ]

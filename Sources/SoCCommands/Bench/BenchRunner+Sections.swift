@@ -1,0 +1,184 @@
+import FirmwareBuild
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension BenchRunner {
+    /// Wasm execution time per batch and fuel: bare WasmKit, native C, and the application
+    /// core's host when its in-process API is available.
+    func runWasm() {
+        let section = definition.wasm
+        let iterations = section?.iterations ?? 5000
+        let sdk = URL(fileURLWithPath: packageRoot).appendingPathComponent("firmware-mock/sdk").path
+        for module in section?.modules ?? Self.defaultModules {
+            for size in section?.batchSizes ?? [10] {
+                let progress = beginStep("wasm batch \(module), \(size) sample(s)")
+                let parameters = ["module": module, "batch": String(size), "iterations": String(iterations)]
+                do {
+                    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try modulePath(module))))
+                    let bare = try WasmBatchBench.measureBare(bytes: bytes, batchSize: size, iterations: iterations)
+                    progress(0.4)
+                    record(
+                        kind: "wasm-batch", id: "wasm-batch/bare-wasmkit/\(module)/b\(size)",
+                        parameters: parameters.merging(["host": "bare-wasmkit"]) { $1 }, distribution: bare.distribution,
+                        values: ["mean_ns": bare.meanNanoseconds.rounded(), "fuel_per_batch": bare.fuelPerBatch])
+                    switch AppCoreBatchBench.measure(bytes: bytes, batchSize: size, iterations: iterations) {
+                    case .success(let app):
+                        record(
+                            kind: "wasm-batch", id: "wasm-batch/app-core/\(module)/b\(size)",
+                            parameters: parameters.merging(["host": "app-core"]) { $1 }, distribution: app.distribution,
+                            values: ["mean_ns": app.meanNanoseconds.rounded(), "fuel_per_batch": app.fuelPerBatch])
+                    case .failure(let reason):
+                        skip("wasm-batch/app-core/\(module)/b\(size)", reason.description)
+                    }
+                    progress(0.8)
+                } catch {
+                    skip("wasm-batch/\(module)/b\(size)", "\(error)")
+                }
+                guard let source = moduleSource(module), source.hasSuffix(".c") else {
+                    if size == (section?.batchSizes ?? [10]).first {
+                        skip("wasm-batch/native/\(module)", "the module has no C source (WAT only)")
+                    }
+                    continue
+                }
+                switch WasmBatchBench.measureNative(
+                    cSource: source, sdkDirectory: sdk, batchSize: size, iterations: iterations,
+                    workDirectory: output.directory.appendingPathComponent("native"))
+                {
+                case .success(let native):
+                    if !commands.contains(native.command) { commands.append(native.command) }
+                    record(
+                        kind: "wasm-batch", id: "wasm-batch/native-c/\(module)/b\(size)",
+                        parameters: parameters.merging(["host": "native-c"]) { $1 },
+                        values: [
+                            "mean_ns": native.meanNanoseconds.rounded(), "p50_ns": native.p50Nanoseconds,
+                            "p99_ns": native.p99Nanoseconds,
+                        ])
+                case .failure(let error):
+                    skip("wasm-batch/native-c/\(module)/b\(size)", error.description)
+                }
+            }
+        }
+    }
+
+    /// Loop wake-up lateness vs cyclictest, idle and with an application-core-like load.
+    func runRTLoop() {
+        let section = definition.rtLoop
+        let duration = section?.durationSeconds ?? 5
+        let priority = section?.priority ?? 80
+        let cpu = section?.cpu
+        let useCyclictest = section?.cyclictest ?? true
+        var cyclictest: String?
+        if useCyclictest {
+            switch RTLoopBench.locateCyclictest(allowInstall: true) {
+            case .success(let path): cyclictest = path
+            case .failure(let error): skip("cyclictest", error.description)
+            }
+        }
+        for rate in section?.ratesHz ?? [1000] {
+            for load in section?.loads ?? ["idle", "busy"] {
+                var burner: ChildProcess?
+                if load == "busy" {
+                    do {
+                        burner = try spawnSelf(
+                            name: "burn-\(Int(rate))", arguments: ["burn", "--module", try modulePath("anomaly")])
+                        Thread.sleep(forTimeInterval: 0.3)
+                    } catch {
+                        skip("rt-lateness load busy", "cannot start the load: \(error)")
+                        continue
+                    }
+                }
+                defer { burner?.terminate() }
+                let parameters = [
+                    "rate_hz": String(rate), "load": load, "priority": String(priority),
+                    "cpu": cpu.map(String.init) ?? "any", "duration_s": String(duration),
+                ]
+                let progress = beginStep("rt loop lateness \(Int(rate)) Hz, \(load)")
+                progress(0)
+                let (loop, setup) = RTLoopBench.measureLoop(rateHz: rate, duration: duration, priority: priority, cpu: cpu)
+                record(
+                    kind: "rt-lateness", id: "rt-lateness/bench-loop/\(Int(rate))hz/\(load)",
+                    parameters: parameters.merging(["source": "bench-loop"]) { $1 }, distribution: loop,
+                    note: "scheduling: \(setup.fifo); affinity: \(setup.pinned); timer slack: \(setup.timerSlack)")
+                guard let cyclictest else { continue }
+                let ctProgress = beginStep("cyclictest \(Int(rate)) Hz, \(load)")
+                ctProgress(0)
+                let arguments = RTLoopBench.cyclictestArguments(
+                    rateHz: rate, duration: duration, priority: priority, cpu: cpu, histogramMicroseconds: 20_000)
+                let command = ([cyclictest] + arguments).joined(separator: " ")
+                if !commands.contains(command) { commands.append(command) }
+                switch RTLoopBench.runCyclictest(path: cyclictest, arguments: arguments) {
+                case .success(let distribution):
+                    record(
+                        kind: "cyclictest", id: "rt-lateness/cyclictest/\(Int(rate))hz/\(load)",
+                        parameters: parameters.merging(["source": "cyclictest"]) { $1 }, distribution: distribution,
+                        note: command)
+                case .failure(let error):
+                    skip("rt-lateness/cyclictest/\(Int(rate))hz/\(load)", error.description)
+                }
+            }
+        }
+    }
+
+    /// Control quality as the sensor-to-actuator delay grows: virtual-clock runs of the real cores
+    /// with increasing quantum, metrics from the real-time core's trace.
+    func runControl() {
+        let section = definition.control
+        let quanta = section?.quanta ?? [1, 10, 50]
+        let ticks = section?.ticks ?? 30_000
+        let modules = section?.modules ?? ["calibrate-filter", "thermostat"]
+        let band = section?.settleBandMilliC ?? 500
+        for quantum in quanta {
+            let id = "control/q\(quantum)"
+            let progress = beginStep("control quality, quantum \(quantum)")
+            guard rtAvailable && appAvailable else {
+                skip(id, "splitsoc-rt and splitsoc-app must be built (swift build)")
+                continue
+            }
+            do {
+                var options = CoreOptions(runDirectory: output.directory.appendingPathComponent("control-q\(quantum)"))
+                options.board = section?.board ?? "thermo-adc"
+                options.clock = "virtual"
+                options.quantum = quantum
+                options.modules = try modules.map { (slot: $0, path: try modulePath($0)) }
+                options.rtExtraArguments = ["--ticks", String(ticks)]
+                if let setpoint = section?.setpointMilliC { options.rtExtraArguments += ["--setpoint", String(setpoint)] }
+                let launcher = try CoreLauncher(options: options)
+                defer { launcher.stop() }
+                let rt = try launcher.startRealTimeCore()
+                try launcher.startApplicationCore()
+                let started = ContinuousClock.now
+                while rt.isRunning {
+                    let elapsed = (ContinuousClock.now - started).seconds
+                    progress(min(0.99, elapsed / 30))
+                    if elapsed > 120 { throw BenchError.measurementFailed("the virtual-clock run did not finish in 120 s") }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                let seconds = (ContinuousClock.now - started).seconds
+                guard let trace = try? String(contentsOf: options.traceURL, encoding: .utf8) else {
+                    throw BenchError.measurementFailed("no trace at \(options.traceURL.path)")
+                }
+                guard let quality = ControlQuality.compute(trace: trace, tickSeconds: 0.01, bandMilliC: band) else {
+                    throw BenchError.measurementFailed("the trace has no temperature/setpoint samples")
+                }
+                var values: [String: Double] = [
+                    "quantum_ticks": Double(quantum), "sensor_to_actuator_min_ticks": 1,
+                    "sensor_to_actuator_max_ticks": Double(quantum), "overshoot_pct": quality.overshootPercent,
+                    "iae_degC_s": quality.integratedAbsoluteError, "commands_accepted": Double(quality.commandsAccepted),
+                    "ticks": Double(quality.ticks), "wall_seconds": seconds.benchRounded(toPlaces: 2),
+                    "initial_mC": Double(quality.initialMilliC), "setpoint_mC": Double(quality.setpointMilliC),
+                ]
+                if let settling = quality.settlingSeconds { values["settling_s"] = settling }
+                if let interval = quality.meanCommandIntervalTicks { values["command_interval_ticks"] = interval }
+                record(
+                    kind: "control", id: id,
+                    parameters: ["quantum": String(quantum), "ticks": String(ticks), "modules": modules.joined(separator: "+")],
+                    values: values, note: quality.settlingSeconds == nil ? "did not settle within the run" : nil)
+            } catch {
+                skip(id, "\(error)")
+            }
+        }
+    }
+}

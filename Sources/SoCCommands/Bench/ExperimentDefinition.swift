@@ -1,0 +1,173 @@
+import Foundation
+
+/// An experiment file (`firmware-mock/experiments/*.json`): which measurements to run and the
+/// parameters each one sweeps. Every key is optional; a missing section or key takes the default
+/// written next to it, so a file only says what it changes. Unknown keys are refused, so a typo
+/// does not silently run the default.
+struct ExperimentDefinition: Codable, Sendable {
+    /// Shown in the report and the result files.
+    var name: String
+    var description: String?
+    /// Link transports to sweep for the round-trip and throughput measurements: "ipc", "tcp".
+    var transports: [String]?
+    var bridge: BridgeSection?
+    var rtLoop: RTLoopSection?
+    var wasm: WasmSection?
+    var throughput: ThroughputSection?
+    var control: ControlSection?
+
+    /// Bridge round trip (rt → app → rt through a module) and its raw libzmq baseline.
+    struct BridgeSection: Codable, Sendable {
+        var enabled: Bool?
+        /// Module stems (firmware-mock/modules); "passthrough" is the overhead reference.
+        var modules: [String]?
+        /// Sample frames sent before each grant (the batch the module sees).
+        var samplesPerGrant: [Int]?
+        /// Grants per second (fixed-rate sender, coordinated-omission corrected); 0 = back to back.
+        var rateHz: Double?
+        var durationSeconds: Double?
+        /// Round trips discarded before recording (connection set-up, lazy paths).
+        var warmup: Int?
+    }
+
+    /// Wake-up lateness of the real-time loop vs cyclictest, same rate, priority, duration.
+    struct RTLoopSection: Codable, Sendable {
+        var enabled: Bool?
+        var ratesHz: [Double]?
+        /// "idle", or "busy" (an application-core-like Wasm workload spinning in a child process).
+        var loads: [String]?
+        var durationSeconds: Double?
+        /// SCHED_FIFO priority for both the loop and cyclictest; 0 = normal scheduling.
+        var priority: Int?
+        /// Pin the loop (and cyclictest, `-a`) to this CPU; nil = let the scheduler decide.
+        var cpu: Int?
+        var cyclictest: Bool?
+    }
+
+    /// Wasm execution time per batch: app core host vs bare WasmKit vs native C.
+    struct WasmSection: Codable, Sendable {
+        var enabled: Bool?
+        var modules: [String]?
+        var batchSizes: [Int]?
+        var iterations: Int?
+    }
+
+    /// Sustained sample stream rt → app vs raw libzmq throughput, every frame accounted for.
+    struct ThroughputSection: Codable, Sendable {
+        var enabled: Bool?
+        var durationSeconds: Double?
+        /// Samples per grant in the bridge stream (the batch size).
+        var samplesPerGrant: Int?
+        /// Grants in flight before the sender waits for an ack (flow control, like a tick budget).
+        var grantWindow: Int?
+    }
+
+    /// Control quality (overshoot, settling, IAE) as sensor-to-actuator delay grows: virtual-clock
+    /// runs of the real cores with increasing quantum.
+    struct ControlSection: Codable, Sendable {
+        var enabled: Bool?
+        var board: String?
+        /// Quantum sizes in ticks; the sensor-to-actuator delay is 1…Q ticks.
+        var quanta: [Int]?
+        var ticks: Int?
+        var modules: [String]?
+        var setpointMilliC: Int?
+        /// Half-width of the settling band, milli-°C.
+        var settleBandMilliC: Int?
+    }
+
+    /// Loads and validates an experiment file.
+    /// - Throws: `BenchError.badExperiment` naming the file and the problem.
+    static func load(path: String) throws -> ExperimentDefinition {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError.badExperiment("cannot read \(path)")
+        }
+        do {
+            let object = try JSONSerialization.jsonObject(with: data)
+            try checkKeys(object, path: path)
+            var definition = try JSONDecoder().decode(ExperimentDefinition.self, from: data)
+            try definition.validate()
+            definition.name = definition.name.isEmpty ? "experiment" : definition.name
+            return definition
+        } catch let error as BenchError {
+            throw error
+        } catch let error as DecodingError {
+            throw BenchError.badExperiment("\(path): \(Self.describe(error))")
+        } catch {
+            throw BenchError.badExperiment("\(path): not valid JSON (\(error.localizedDescription))")
+        }
+    }
+
+    static let knownKeys: [String: Set<String>] = [
+        "": ["name", "description", "transports", "bridge", "rtLoop", "wasm", "throughput", "control"],
+        "bridge": ["enabled", "modules", "samplesPerGrant", "rateHz", "durationSeconds", "warmup"],
+        "rtLoop": ["enabled", "ratesHz", "loads", "durationSeconds", "priority", "cpu", "cyclictest"],
+        "wasm": ["enabled", "modules", "batchSizes", "iterations"],
+        "throughput": ["enabled", "durationSeconds", "samplesPerGrant", "grantWindow"],
+        "control": ["enabled", "board", "quanta", "ticks", "modules", "setpointMilliC", "settleBandMilliC"],
+    ]
+
+    private static func checkKeys(_ object: Any, path: String) throws {
+        guard let top = object as? [String: Any] else { throw BenchError.badExperiment("\(path): not a JSON object") }
+        for (key, value) in top {
+            guard knownKeys[""]!.contains(key) else { throw BenchError.badExperiment("\(path): unknown key '\(key)'") }
+            if let section = value as? [String: Any], let allowed = knownKeys[key] {
+                for inner in section.keys where !allowed.contains(inner) {
+                    throw BenchError.badExperiment("\(path): unknown key '\(key).\(inner)'")
+                }
+            }
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            let where_ = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "\(where_.isEmpty ? "" : "'\(where_)': ")\(context.debugDescription)"
+        case .keyNotFound(let key, _):
+            return "missing key '\(key.stringValue)'"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    /// Checks ranges, so a bad file fails before anything runs.
+    mutating func validate() throws {
+        for transport in transports ?? [] where !["ipc", "tcp"].contains(transport) {
+            throw BenchError.badExperiment("transport '\(transport)' is not ipc or tcp")
+        }
+        for load in rtLoop?.loads ?? [] where !["idle", "busy"].contains(load) {
+            throw BenchError.badExperiment("rtLoop load '\(load)' is not idle or busy")
+        }
+        if let rates = rtLoop?.ratesHz, rates.contains(where: { $0 <= 0 || $0 > 100_000 }) {
+            throw BenchError.badExperiment("rtLoop.ratesHz must be in (0, 100000]")
+        }
+        if let sizes = bridge?.samplesPerGrant, sizes.contains(where: { $0 < 0 || $0 > 1000 }) {
+            throw BenchError.badExperiment("bridge.samplesPerGrant must be in 0…1000")
+        }
+        if let sizes = wasm?.batchSizes, sizes.contains(where: { $0 < 1 || $0 > 4000 }) {
+            throw BenchError.badExperiment("wasm.batchSizes must be in 1…4000")
+        }
+        if let quanta = control?.quanta, quanta.contains(where: { $0 < 1 || $0 > 65535 }) {
+            throw BenchError.badExperiment("control.quanta must be in 1…65535")
+        }
+    }
+
+    // MARK: Resolved values (defaults)
+
+    var resolvedTransports: [String] { transports ?? ["ipc", "tcp"] }
+}
+
+/// Errors of `splitsoc bench`; each message says what to do.
+enum BenchError: Error, CustomStringConvertible {
+    case badExperiment(String)
+    case setupFailed(String)
+    case measurementFailed(String)
+
+    var description: String {
+        switch self {
+        case .badExperiment(let m): return "bad experiment file: \(m)"
+        case .setupFailed(let m), .measurementFailed(let m): return m
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// Wasm execution time per batch: the same module and batch on a bare WasmKit instance, in the
+/// application core's host (when its API is available), and as native C compiled with `cc -O2`.
+enum WasmBatchBench {
+    /// The sample of tick `t`: the process temperature, and the setpoint every tenth tick, as
+    /// the bridge driver sends them (and the native harness builds them).
+    static func sample(tick t: Int) -> BareWasmHost.Sample {
+        if t % 10 == 9 { return .init(timestamp: Int64(t) * 1_000_000, value: 22_000, channel: 1, status: 0) }
+        return .init(timestamp: Int64(t) * 1_000_000, value: 21_000 + Int32(t % 64) * 7, channel: 0, status: 0)
+    }
+
+    static func batch(size: Int, iteration: Int) -> [BareWasmHost.Sample] {
+        (0..<size).map { sample(tick: iteration * size + $0) }
+    }
+
+    struct Figures {
+        var distribution: LatencyDistribution
+        var meanNanoseconds: Double
+        var fuelPerBatch: Double
+    }
+
+    /// Times `iterations` batches of `batchSize` on a bare WasmKit instance (after 10 % warm-up).
+    static func measureBare(bytes: [UInt8], batchSize: Int, iterations: Int) throws -> Figures {
+        let host = try BareWasmHost(bytes: bytes)
+        let batches = (0..<16).map { batch(size: batchSize, iteration: $0) }
+        var distribution = LatencyDistribution()
+        var total: UInt64 = 0
+        var fuel: UInt64 = 0
+        let warmup = max(10, iterations / 10)
+        for i in 0..<(warmup + iterations) {
+            host.load(batches[i % batches.count])
+            host.nowNanoseconds = Int64(i) * 1_000_000
+            host.tick = Int64(i)
+            let start = BenchClock.now()
+            let used = try host.runBatch()
+            let elapsed = BenchClock.now() - start
+            if i >= warmup {
+                distribution.record(elapsed)
+                total += elapsed
+                fuel += used
+            }
+        }
+        return Figures(
+            distribution: distribution, meanNanoseconds: Double(total) / Double(iterations),
+            fuelPerBatch: Double(fuel) / Double(iterations))
+    }
+
+    /// Native figures: mean and percentiles per batch, in ns.
+    struct NativeFigures {
+        var meanNanoseconds: Double
+        var p50Nanoseconds: Double
+        var p99Nanoseconds: Double
+        var command: String
+    }
+
+    /// Compiles the module's C with `cc -O2` into a small harness that provides the ABI's host
+    /// functions as plain C, and runs it. Returns nil with a reason when there is no C source or
+    /// no compiler.
+    static func measureNative(
+        cSource: String, sdkDirectory: String, batchSize: Int, iterations: Int, workDirectory: URL
+    ) -> Result<NativeFigures, BenchError> {
+        let fileManager = FileManager.default
+        try? fileManager.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        let stem = URL(fileURLWithPath: cSource).deletingPathExtension().lastPathComponent
+        let harness = workDirectory.appendingPathComponent("native-\(stem).c")
+        let binary = workDirectory.appendingPathComponent("native-\(stem)")
+        do {
+            try Data(harnessSource(moduleSource: cSource).utf8).write(to: harness)
+        } catch {
+            return .failure(.setupFailed("cannot write the native harness: \(error)"))
+        }
+        let arguments = ["-O2", "-w", "-I", sdkDirectory, "-o", binary.path, harness.path]
+        let command = "cc " + arguments.joined(separator: " ")
+        let compile = runTool("/usr/bin/env", ["cc"] + arguments)
+        guard compile.status == 0 else {
+            return .failure(.setupFailed("`\(command)` failed: \(compile.output.suffix(400))"))
+        }
+        let run = runTool(binary.path, [String(batchSize), String(iterations)])
+        guard run.status == 0 else { return .failure(.measurementFailed("the native harness failed: \(run.output)")) }
+        var values: [String: Double] = [:]
+        for pair in run.output.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        guard let mean = values["mean_ns"], let p50 = values["p50_ns"], let p99 = values["p99_ns"] else {
+            return .failure(.measurementFailed("unexpected native harness output: \(run.output)"))
+        }
+        return .success(NativeFigures(meanNanoseconds: mean, p50Nanoseconds: p50, p99Nanoseconds: p99, command: command))
+    }
+
+    /// Runs a tool and returns its exit status and combined output.
+    static func runTool(_ path: String, _ arguments: [String], timeout: Double = 120) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return (-1, "cannot run \(path): \(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The harness: the module's C included as is (its imports become these plain functions), no
+    /// system headers (splitsoc.h defines its own integer types).
+    static func harnessSource(moduleSource: String) -> String {
+        """
+        /* Generated by `splitsoc bench`: native baseline for one module. */
+        #include "splitsoc.h"
+        #include "\(moduleSource)"
+
+        struct h_timespec { long tv_sec; long tv_nsec; };
+        int clock_gettime(int, struct h_timespec *);
+        int printf(const char *, ...);
+        long atol(const char *);
+        void *malloc(unsigned long);
+        void qsort(void *, unsigned long, unsigned long, int (*)(const void *, const void *));
+
+        #define H_CAP 8192
+        static ssoc_sample h_batch[H_CAP];
+        static int32_t h_count, h_hardware;
+        static ssoc_sample h_latest[256];
+        static int32_t h_have_latest[256];
+        static int64_t h_now, h_tick;
+        static volatile int32_t h_commands;
+
+        int32_t ssoc_sample_count(void) { return h_count; }
+        int32_t ssoc_read_samples(int32_t first, ssoc_sample *out, int32_t max) {
+            int32_t n = 0;
+            if (first >= 0 && max > 0 && first < h_count) {
+                n = h_count - first < max ? h_count - first : max;
+                for (int32_t i = 0; i < n; i++) out[i] = h_batch[first + i];
+            }
+            return n;
+        }
+        int32_t ssoc_latest(int32_t channel, ssoc_sample *out) {
+            channel &= 0xFF;
+            for (int32_t i = h_count - 1; i >= 0; i--) if (h_batch[i].channel == channel) { *out = h_batch[i]; return 1; }
+            if (h_have_latest[channel]) { *out = h_latest[channel]; return 1; }
+            return 0;
+        }
+        int32_t ssoc_write_sample(int32_t channel, int32_t milli_value) {
+            if (channel < 16 || channel > 255 || h_count >= H_CAP) return -1;
+            ssoc_sample s = { h_now, milli_value, (uint8_t)channel, 0, 0 };
+            h_batch[h_count++] = s;
+            return 0;
+        }
+        int32_t ssoc_emit_command(int32_t target, int32_t milli_value, int32_t valid_ticks) {
+            (void)target; (void)milli_value; (void)valid_ticks; h_commands++; return 0;
+        }
+        int32_t ssoc_publish(const char *key, int32_t key_len, int64_t value) { (void)key; (void)key_len; (void)value; return 0; }
+        void ssoc_log(int32_t level, const char *message, int32_t len) { (void)level; (void)message; (void)len; }
+        int64_t ssoc_now_ns(void) { return h_now; }
+        int64_t ssoc_tick(void) { return h_tick; }
+
+        static ssoc_sample h_sample(long t) {
+            ssoc_sample s;
+            s.timestamp_ns = (int64_t)t * 1000000;
+            s.status = 0; s.reserved = 0;
+            if (t % 10 == 9) { s.channel = 1; s.milli_value = 22000; }
+            else { s.channel = 0; s.milli_value = 21000 + (int32_t)(t % 64) * 7; }
+            return s;
+        }
+        static long h_ns(void) { struct h_timespec ts; clock_gettime(1, &ts); return ts.tv_sec * 1000000000L + ts.tv_nsec; }
+        static int h_cmp(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b; return (x > y) - (x < y); }
+
+        int main(int argc, char **argv) {
+            long size = argc > 1 ? atol(argv[1]) : 10, iterations = argc > 2 ? atol(argv[2]) : 10000;
+            long warmup = iterations / 10 > 10 ? iterations / 10 : 10;
+            long *times = malloc(sizeof(long) * (unsigned long)iterations);
+            long total = 0;
+            ssoc_init();
+            for (long i = 0; i < warmup + iterations; i++) {
+                long base = (i % 16) * size;
+                for (long k = 0; k < size; k++) h_batch[k] = h_sample(base + k);
+                h_count = h_hardware = (int32_t)size;
+                h_now = i * 1000000; h_tick = i;
+                long start = h_ns();
+                ssoc_on_batch(h_hardware);
+                for (int32_t k = 0; k < h_count; k++) { h_latest[h_batch[k].channel] = h_batch[k]; h_have_latest[h_batch[k].channel] = 1; }
+                long elapsed = h_ns() - start;
+                if (i >= warmup) { times[i - warmup] = elapsed; total += elapsed; }
+            }
+            qsort(times, (unsigned long)iterations, sizeof(long), h_cmp);
+            printf("mean_ns=%.1f p50_ns=%ld p99_ns=%ld\\n", (double)total / (double)iterations,
+                   times[iterations / 2], times[(iterations * 99) / 100]);
+            return 0;
+        }
+        """
+    }
+}
