@@ -52,6 +52,9 @@ public struct RTCommand: ParsableCommand {
     @Option(help: "Ambient temperature (milli-°C).")
     var ambient: Int32?
 
+    @Option(help: "Apply the inputs in this file at their ticks (lines `TICK setpoint|ambient|sensor|i2c-nack VALUE`).")
+    var stimuli: String?
+
     @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval (ms).")
     var heartbeatMilliseconds: UInt16 = 50
 
@@ -94,6 +97,19 @@ public struct RTCommand: ParsableCommand {
         } catch {
             throw ValidationError("bad --board: \(error.description)")
         }
+        _ = try loadStimuli()
+    }
+
+    func loadStimuli() throws -> [Stimulus] {
+        guard let stimuli else { return [] }
+        guard let data = FileManager.default.contents(atPath: stimuli) else {
+            throw ValidationError("bad --stimuli: cannot read \(stimuli)")
+        }
+        do {
+            return try Stimulus.parseFile(String(decoding: data, as: UTF8.self), source: stimuli)
+        } catch {
+            throw ValidationError("bad --stimuli: \(error.description)")
+        }
     }
 
     public func run() throws {
@@ -108,7 +124,7 @@ public struct RTCommand: ParsableCommand {
             board: boardDescription, link: link ?? "", clockMode: clock == .virtual ? .virtual : .real,
             quantum: clock == .virtual ? quantum : 1,
             maxTicks: ticks ?? duration.map { UInt64(($0 * Double(boardDescription.tickHz)).rounded()) },
-            options: RTRunOptions(seed: seed, setpoint: setpoint, ambientMilliC: ambient),
+            options: RTRunOptions(seed: seed, setpoint: setpoint, ambientMilliC: ambient, stimuli: try loadStimuli()),
             tracePath: trace, summaryPath: summary, statusEndpoint: status,
             heartbeatMilliseconds: heartbeatMilliseconds, livenessMilliseconds: livenessMilliseconds,
             ackTimeoutMilliseconds: ackTimeoutMilliseconds,

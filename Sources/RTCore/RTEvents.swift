@@ -18,8 +18,10 @@ public enum InboundKind: UInt8, Sendable, BitwiseCopyable {
     case operatorSetpoint = 8
     /// A scenario changed the ambient temperature (`value` in milli-°C).
     case ambient = 9
-    /// A scenario forces sensor faults on (`value` 1) or off (0).
+    /// A scenario sets a sensor fault (`value` = `SensorFaultMode` raw value; 0 clears it).
     case sensorFault = 10
+    /// A scenario sets the I2C NACK probability (`value` ‰).
+    case i2cNack = 11
 }
 
 /// One inbound event; trivial so that it crosses the SPSC ring by copy.

@@ -13,9 +13,12 @@ public struct RTRunOptions: Sendable {
     public var traceCapacity: Int
     public var outboundCapacity: Int
     public var inboundCapacity: Int
+    /// Inputs applied at given ticks (sorted by tick).
+    public var stimuli: [Stimulus] = []
 
     public init(seed: UInt64 = 1, setpoint: Int32? = nil, ambientMilliC: Int32? = nil, traceCapacity: Int = 1 << 16,
-                outboundCapacity: Int = 1 << 14, inboundCapacity: Int = 1 << 12) {
+                outboundCapacity: Int = 1 << 14, inboundCapacity: Int = 1 << 12, stimuli: [Stimulus] = []) {
+        self.stimuli = stimuli
         self.seed = seed
         self.setpoint = setpoint
         self.ambientMilliC = ambientMilliC
@@ -65,7 +68,10 @@ public final class RTNode: TaskBody {
     public private(set) var overTemperature = false
     public private(set) var sensorFaultInterlock = false
     public private(set) var overSpeed = false
-    public private(set) var adcForcedFault = false
+    /// The simulated sensor fault in force.
+    public private(set) var sensorFault: SensorFaultMode = .ok
+    private let stimuli: UnsafeMutableBufferPointer<Stimulus>
+    private var nextStimulus = 0
     private var consecutiveSensorFaults = 0
     private var lastEncoderCount: Int64 = 0
     /// Commands that arrived while not in `normal` (dropped, not applied).
@@ -103,7 +109,14 @@ public final class RTNode: TaskBody {
             ?? Int32(board.plant == .thermal ? board.defaultSetpointMilliC : board.motorSetpointMilliRadPerSecond)
         tickSeconds = Double(board.tickPeriodNanoseconds) / 1e9
         measured = Int32(board.plant == .thermal ? board.initialMilliC : 0)
+        stimuli = .allocate(capacity: max(1, options.stimuli.count))
+        _ = stimuli.initialize(from: options.stimuli)
+        stimulusCount = options.stimuli.count
     }
+
+    private let stimulusCount: Int
+
+    deinit { stimuli.deallocate() }
 
     /// The setpoint the control path uses: the application's override while it holds, otherwise
     /// the operator's.
@@ -126,10 +139,16 @@ public final class RTNode: TaskBody {
     // MARK: Sense
 
     private func sense(tick: UInt64) {
+        while nextStimulus < stimulusCount && stimuli[nextStimulus].tick <= tick {
+            let stimulus = stimuli[nextStimulus]
+            nextStimulus += 1
+            handle(InboundEvent(kind: stimulus.kind, value: stimulus.value), tick: tick)
+        }
+        let faultNoise = sensorFault == .noisy ? noise.nextGaussian() * 2000 : 0
         switch board.sensor {
         case .adcThermistor:
-            let celsius = thermal.celsius + noise.nextGaussian() * board.sensorNoiseMilliC / 1000
-            let counts = adcForcedFault
+            let celsius = thermal.celsius + (noise.nextGaussian() * board.sensorNoiseMilliC + faultNoise) / 1000
+            let counts = sensorFault == .outOfRange
                 ? adc.fullScale
                 : adc.convert(millivolts: thermistor.millivolts(celsius: celsius, referenceMillivolts: adc.referenceMillivolts))
             if let value = thermistor.milliCelsius(counts: counts, fullScale: adc.fullScale) {
@@ -138,9 +157,11 @@ public final class RTNode: TaskBody {
                 sensorFailed()
             }
         case .i2cTMP117:
-            i2c.device.convert(milliCelsius: thermal.celsius * 1000 + noise.nextGaussian() * board.sensorNoiseMilliC)
+            i2c.device.convert(milliCelsius: thermal.celsius * 1000 + noise.nextGaussian() * board.sensorNoiseMilliC + faultNoise)
             switch i2c.read16(address: UInt8(board.i2cAddress), register: TMP117Device.temperatureRegister, noise: &noise) {
-            case .ack(let raw): sensorOK(TMP117Device.milliCelsius(raw: raw))
+            case .ack(let raw):
+                // Out of range: the sensor reports its −256 °C code, which the host layer rejects.
+                if sensorFault == .outOfRange { sensorFailed() } else { sensorOK(TMP117Device.milliCelsius(raw: raw)) }
             case .nack: sensorFailed()
             }
         case .encoder:
@@ -149,7 +170,8 @@ public final class RTNode: TaskBody {
             let delta = count &- lastEncoderCount
             lastEncoderCount = count
             let period = tickSeconds * Double(board.tasks[TaskKind.sense.rawValue].periodTicks)
-            sensorOK(Int32(clamping: Int64((Double(delta) * 2 * Double.pi / cpr / period * 1000).rounded())))
+            let speed = Int32(clamping: Int64((Double(delta) * 2 * Double.pi / cpr / period * 1000 + faultNoise * 10).rounded()))
+            if sensorFault == .outOfRange { sensorFailed() } else { sensorOK(speed) }
         }
         if board.plant == .thermal {
             publish(channel: 0, status: measuredStatus, value: measured, tick: tick)
@@ -162,7 +184,7 @@ public final class RTNode: TaskBody {
     }
 
     private func sensorOK(_ value: Int32) {
-        measured = value
+        if sensorFault != .stuck { measured = value }
         measuredStatus = .ok
         consecutiveSensorFaults = 0
     }
@@ -243,8 +265,10 @@ public final class RTNode: TaskBody {
             thermal.ambientCelsius = Double(event.value) / 1000
             trace.tryPush(TraceRecord(tick: tick, kind: .input, a: event.kind.rawValue, value: event.value))
         case .sensorFault:
-            i2c.forcedNack = event.value != 0
-            adcForcedFault = event.value != 0
+            sensorFault = SensorFaultMode(rawValue: UInt8(clamping: event.value)) ?? .outOfRange
+            trace.tryPush(TraceRecord(tick: tick, kind: .input, a: event.kind.rawValue, value: event.value))
+        case .i2cNack:
+            i2c.nackPermille = Int(min(max(event.value, 0), 1000))
             trace.tryPush(TraceRecord(tick: tick, kind: .input, a: event.kind.rawValue, value: event.value))
         }
     }

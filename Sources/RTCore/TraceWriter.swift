@@ -74,9 +74,14 @@ public final class TraceWriter {
         case .actuator:
             return "\(t) actuator target=\(r.a) value=\(r.value)"
         case .input:
-            let name = r.a == InboundKind.ambient.rawValue ? "ambient"
-                : r.a == InboundKind.sensorFault.rawValue ? "sensor-fault" : "setpoint"
-            return "\(t) input \(name)=\(r.value)"
+            switch InboundKind(rawValue: r.a) {
+            case .ambient?: return "\(t) input ambient=\(r.value)"
+            case .sensorFault?:
+                let mode = SensorFaultMode(rawValue: UInt8(clamping: r.value))?.name ?? "\(r.value)"
+                return "\(t) input sensor=\(mode)"
+            case .i2cNack?: return "\(t) input i2c-nack=\(r.value)"
+            default: return "\(t) input setpoint=\(r.value)"
+            }
         case .overrun:
             return "\(t) overrun task=\(taskName(r.a)) exec_ns=\(r.extra)"
         case .peer:

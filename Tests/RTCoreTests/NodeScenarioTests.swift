@@ -106,7 +106,7 @@ struct NodeScenarioTests {
         h.handshake()
         h.run(quanta: 5)
         #expect(h.node.appliedDuty > 0)
-        h.node.inbound.tryPush(InboundEvent(kind: .sensorFault, value: 1))
+        h.node.inbound.tryPush(InboundEvent(kind: .sensorFault, value: Int32(SensorFaultMode.outOfRange.rawValue)))
         h.run(quanta: 1)
         #expect(h.node.measuredStatus == .fault)
         #expect(h.node.sensorFaultInterlock)
@@ -114,6 +114,34 @@ struct NodeScenarioTests {
         h.node.inbound.tryPush(InboundEvent(kind: .sensorFault, value: 0))
         h.run(quanta: 2)
         #expect(!h.node.sensorFaultInterlock)
+    }
+
+    @Test("Stimuli from a file apply at their tick: I2C NACKs, a stuck sensor, a setpoint step")
+    func stimuli() throws {
+        let stimuli = try Stimulus.parseFile(
+            """
+            # splitsoc stimuli v1
+            200 setpoint 30000
+            100 i2c-nack 1000
+            150 i2c-nack 0
+            300 sensor stuck
+            """, source: "s.txt")
+        #expect(stimuli.map(\.tick) == [100, 150, 200, 300])
+        let board = try Boards.load("thermo-i2c")
+        let engine = RTEngine(
+            board: board, options: RTRunOptions(seed: 1, stimuli: stimuli), clock: VirtualClock(), traceTiming: false, origin: 0)
+        for _ in 0..<101 { engine.step() }
+        #expect(engine.node.measuredStatus == .fault)
+        for _ in 0..<100 { engine.step() }
+        #expect(engine.node.measuredStatus == .ok)
+        #expect(engine.node.operatorSetpoint == 30_000)
+        for _ in 0..<100 { engine.step() }
+        let frozen = engine.node.measured
+        for _ in 0..<100 { engine.step() }
+        #expect(engine.node.measured == frozen)
+        #expect(engine.node.sensorFault == .stuck)
+        #expect(throws: BoardError.self) { try Stimulus.parseFile("5 sensor melted", source: "s.txt") }
+        #expect(throws: BoardError.self) { try Stimulus.parseFile("x setpoint 1", source: "s.txt") }
     }
 
     @Test("The motor board runs its speed loop on channels 3/4 with target 3")
