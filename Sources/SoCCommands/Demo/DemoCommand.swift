@@ -36,6 +36,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Where the report goes (default: splitsoc-out/demo-<timestamp>/).")
     var out: String?
 
+    @Option(help: "The operator setpoint in °C (the plant starts at the board's ambient, 20 °C on the thermo boards).")
+    var setpoint = 30.0
+
     @Option(help: "Seed of the real-time core's noise.")
     var seed: UInt64 = 1
 
@@ -51,6 +54,9 @@ struct DemoCommand: ParsableCommand {
         }
         guard duration >= 6, duration <= 3600 else {
             throw ValidationError("--duration must be between 6 and 3600 seconds, not \(duration)")
+        }
+        guard (0...80).contains(setpoint) else {
+            throw ValidationError("--setpoint must be within 0…80 °C, not \(setpoint)")
         }
         guard LinkTransportKind(rawValue: transport) != nil else {
             throw ValidationError("--transport must be ipc or tcp, not '\(transport)'")
@@ -83,6 +89,7 @@ struct DemoCommand: ParsableCommand {
         configuration.transport = LinkTransportKind(rawValue: transport) ?? .ipc
         configuration.seed = seed
         configuration.story = story
+        configuration.setpointMilliC = Int((setpoint * 1000).rounded())
 
         let outcome: DemoRunner.Outcome
         do {
@@ -121,12 +128,18 @@ package enum DemoSummaryText {
         lines.append("")
         lines.append(paint("SplitSoC demo: summary", "1") + String(format: " (%@ over %@://, %.1f s)", s.board,
                                                                    s.transport, s.durationS))
-        lines.append("  bridge round trip  p50 \(s.rtt.p50Us) µs, p99 \(s.rtt.p99Us) µs (median of \(s.rtt.windows) "
-            + "windows), worst window p99 \(s.rtt.worstP99Us) µs, max \(s.rtt.maxUs) µs")
+        if let p50 = s.rtt.runP50Us, let p99 = s.rtt.runP99Us, let count = s.rtt.runCount {
+            lines.append("  bridge round trip  p50 \(p50) µs, p99 \(p99) µs, max \(s.rtt.runMaxUs ?? 0) µs "
+                + "(\(count) commands, measured by the real-time core)")
+        } else {
+            lines.append("  bridge round trip  p50 \(s.rtt.p50Us) µs, p99 \(s.rtt.p99Us) µs (median of \(s.rtt.windows) "
+                + "1 s windows), worst window p99 \(s.rtt.worstP99Us) µs")
+        }
         lines.append("  modules            \(s.swaps) hot swap(s), \(s.traps) trap(s), \(s.rollbacks) automatic rollback(s)")
         lines.append("  safety             \(s.failsafeEntries) fail-safe entr\(s.failsafeEntries == 1 ? "y" : "ies"), "
             + "\(s.resyncs) resynchronisation(s)")
-        lines.append(String(format: "  temperature error  mean |e| %.2f °C, max |e| %.2f °C, final %+.2f °C",
+        let reached = s.temperatureError.reachedSetpointAtS.map { String(format: "%.1f s", $0) } ?? "never"
+        lines.append("  temperature error  setpoint reached at \(reached); since then " + String(format: "mean |e| %.2f °C, max |e| %.2f °C, final %+.2f °C",
                             Double(s.temperatureError.meanAbsMilliC) / 1000,
                             Double(s.temperatureError.maxAbsMilliC) / 1000,
                             Double(s.temperatureError.finalMilliC) / 1000))

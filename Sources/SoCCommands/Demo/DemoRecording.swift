@@ -79,11 +79,31 @@ package struct DemoRecording: Sendable {
         case .app(let telemetry): app.append(Timed(at: at, telemetry))
         case .event(let event):
             let kind = event.kind.replacingOccurrences(of: "_", with: "-")
-            var text = "\(event.slot.isEmpty ? "" : event.slot + ": ")\(event.kind.replacingOccurrences(of: "_", with: " "))"
-            if !event.from.isEmpty || !event.to.isEmpty { text += " \(event.from) -> \(event.to)" }
-            if !event.detail.isEmpty { text += " (\(event.detail))" }
-            events.append(DemoEvent(at: at, source: .app, kind: kind, text: text))
+            events.append(DemoEvent(at: at, source: .app, kind: kind, text: Self.describe(event)))
         }
+    }
+
+    /// A module event in words: `regulator: swapped 1.0 -> 1.1 (probation 50 batches)`,
+    /// `regulator: 1.2 trapped (trap: unreachable)`.
+    static func describe(_ event: AppEvent) -> String {
+        let words = event.kind.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ")
+        var text = event.slot.isEmpty ? "" : event.slot + ": "
+        var detail = event.detail
+        if !event.from.isEmpty && !event.to.isEmpty && event.from != event.to {
+            text += "\(words) \(event.from) -> \(event.to)"
+            // The core's detail often starts by repeating the versions; say them once.
+            for prefix in ["\(event.from) -> \(event.to), ", "\(event.from) -> \(event.to)"] where detail.hasPrefix(prefix) {
+                detail.removeFirst(prefix.count)
+                break
+            }
+            if let range = detail.range(of: "; back to \(event.to)") { detail.removeSubrange(range) }
+        } else if !event.from.isEmpty || !event.to.isEmpty {
+            text += "\(event.from.isEmpty ? event.to : event.from) \(words)"
+        } else {
+            text += words
+        }
+        if !detail.isEmpty && detail != "…" { text += " (\(detail))" }
+        return text
     }
 
     /// Records one raw PUB message; counts it when it does not parse.

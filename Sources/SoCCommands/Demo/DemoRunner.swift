@@ -22,6 +22,9 @@ package final class DemoRunner {
         /// Tell the story (swap, fault, kill, restart); false only regulates, for trying your own
         /// module with `splitsoc app swap` (docs/tutorial-first-module.md).
         package var story = true
+        /// The operator setpoint (milli-°C): 10 °C above the thermo boards' ambient, so that the
+        /// warm-up ends within the first phase and the rest of the story shows regulation.
+        package var setpointMilliC = 30_000
 
         /// A configuration; the rest keeps its defaults.
         package init(outputDirectory: URL, firmware: DemoFirmware, interactive: Bool, colour: Bool) {
@@ -69,6 +72,7 @@ package final class DemoRunner {
         options.board = config.board
         options.transport = config.transport
         options.seed = config.seed
+        options.rtExtraArguments = ["--setpoint", String(config.setpointMilliC)]
         options.modules = [(slot: "filter", path: config.firmware.filter),
                            (slot: "regulator", path: config.firmware.thermostat)]
         let launcher = try CoreLauncher(options: options)
@@ -233,15 +237,36 @@ package final class DemoRunner {
         return recording
     }
 
+    /// Writes what was received as JSON lines: `{"at":…,"topic":"rt","message":{…}}`, in time order.
+    static func writeStatusLines(_ recording: DemoRecording, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var lines: [(Double, String)] = []
+        func line<T: Encodable>(_ at: Double, _ topic: String, _ value: T) throws {
+            let message = String(decoding: try encoder.encode(value), as: UTF8.self)
+            lines.append((at, "{\"at\":" + String(format: "%.3f", at) + ",\"topic\":\"\(topic)\",\"message\":" + message + "}"))
+        }
+        for sample in recording.rt { try line(sample.at, "rt", sample.value) }
+        for sample in recording.app { try line(sample.at, "app", sample.value) }
+        for event in recording.allEvents { try line(event.at, "event", event) }
+        let text = lines.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
+            .map(\.element.1).joined(separator: "\n") + "\n"
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
     /// Writes `summary.json`, `report.html` and `status.jsonl`; the logs, trace and rt summary are
     /// already in the same folder.
     private func writeReport(recording: DemoRecording, childrenLeft: Int) throws -> Outcome {
         let directory = configuration.outputDirectory
         let formatter = ISO8601DateFormatter()
+        let rtSummaryURL = directory.appendingPathComponent("rt-summary.json")
+        let rtSummary = (try? Data(contentsOf: rtSummaryURL))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        try Self.writeStatusLines(recording, to: directory.appendingPathComponent("status.jsonl"))
         let summary = DemoSummary.make(
             recording: recording, board: configuration.board, transport: configuration.transport.rawValue,
             startedAt: formatter.string(from: Date(timeIntervalSinceNow: -recording.endedAt)),
-            childrenLeft: childrenLeft, planned: Set(schedule.slots.map(\.phase)))
+            childrenLeft: childrenLeft, planned: Set(schedule.slots.map(\.phase)), rtSummary: rtSummary)
         let summaryURL = directory.appendingPathComponent("summary.json")
         try summary.jsonData().write(to: summaryURL)
 
@@ -249,6 +274,7 @@ package final class DemoRunner {
         let known: [(String, String)] = [
             ("rt.trace", "the real-time core's trace"),
             ("rt-summary.json", "the real-time core's own end-of-run summary"),
+            ("status.jsonl", "every status, telemetry and event message received, one JSON object a line"),
             ("rt.stdout.log", "real-time core stdout"), ("rt.stderr.log", "real-time core stderr"),
             ("app.stdout.log", "application core stdout (both processes)"),
             ("app.stderr.log", "application core stderr (both processes)"),

@@ -35,14 +35,26 @@ package struct DemoSummary: Codable, Sendable, Equatable {
         package var worstP99Us: Int
         /// The largest round trip seen.
         package var maxUs: Int
+        /// Whole-run figures from the real-time core's own summary (every round trip, not windows),
+        /// when it wrote one.
+        package var runP50Us: Int?
+        package var runP99Us: Int?
+        package var runMaxUs: Int?
+        package var runCount: Int?
 
         enum CodingKeys: String, CodingKey {
             case windows, p50Us = "p50_us", p99Us = "p99_us", worstP99Us = "worst_p99_us", maxUs = "max_us"
+            case runP50Us = "run_p50_us", runP99Us = "run_p99_us", runMaxUs = "run_max_us", runCount = "run_count"
         }
     }
 
-    /// Temperature minus setpoint while the real-time core regulated normally.
+    /// Temperature minus setpoint while the real-time core regulated normally, from the first time
+    /// the temperature came within 0.5 °C of the setpoint (the warm-up from ambient is not an error
+    /// of the regulator).
     package struct TemperatureError: Codable, Sendable, Equatable {
+        /// When the temperature first came within 0.5 °C of the setpoint (nil: never; then the
+        /// figures cover every normal sample).
+        package var reachedSetpointAtS: Double?
         package var samples: Int
         package var meanMilliC: Int
         package var meanAbsMilliC: Int
@@ -52,7 +64,7 @@ package struct DemoSummary: Codable, Sendable, Equatable {
         package var finalMilliC: Int
 
         enum CodingKeys: String, CodingKey {
-            case samples, meanMilliC = "mean_mC", meanAbsMilliC = "mean_abs_mC", rmsMilliC = "rms_mC"
+            case reachedSetpointAtS = "reached_setpoint_at_s", samples, meanMilliC = "mean_mC", meanAbsMilliC = "mean_abs_mC", rmsMilliC = "rms_mC"
             case maxAbsMilliC = "max_abs_mC", finalMilliC = "final_mC"
         }
     }
@@ -131,7 +143,8 @@ extension DemoSummary {
         transport: String,
         startedAt: String,
         childrenLeft: Int,
-        planned: Set<DemoPhase> = Set(DemoPhase.allCases)
+        planned: Set<DemoPhase> = Set(DemoPhase.allCases),
+        rtSummary: [String: Any]? = nil
     ) -> DemoSummary {
         let events = recording.allEvents
         let phases = recording.phaseSpans.map {
@@ -171,6 +184,12 @@ extension DemoSummary {
             childrenLeft: childrenLeft,
             passed: false
         )
+        if let rtt = rtSummary?["rtt_us"] as? [String: Any] {
+            summary.rtt.runP50Us = rtt["p50"] as? Int
+            summary.rtt.runP99Us = rtt["p99"] as? Int
+            summary.rtt.runMaxUs = rtt["max"] as? Int
+            summary.rtt.runCount = rtt["count"] as? Int
+        }
         summary.checks = DemoChecks.evaluate(
             recording: recording, events: events, childrenLeft: childrenLeft, planned: planned)
         summary.passed = !summary.checks.isEmpty && summary.checks.allSatisfy(\.passed)
@@ -193,6 +212,7 @@ extension DemoSummary {
         for t in telemetry {
             if t.batches < previousBatches {
                 banked.merge(current, uniquingKeysWith: +)
+                current = [:]
                 processes += 1
             }
             // Module counters restart on a swap; keep each counter's running maximum per process.
@@ -222,18 +242,24 @@ extension DemoSummary {
         )
     }
 
+    /// Within this distance the setpoint counts as reached (milli-°C).
+    static let reachedBandMilliC = 500
+
     static func temperatureError(_ recording: DemoRecording) -> TemperatureError {
-        let errors = recording.rt.filter { $0.value.state == "normal" && $0.value.link == "up" }
+        let normal = recording.rt.filter { $0.value.state == "normal" && $0.value.link == "up" }
+        let reached = normal.first { abs($0.value.tempMilliC - $0.value.setpointMilliC) <= reachedBandMilliC }
+        let errors = normal.filter { $0.at >= (reached?.at ?? -Double.infinity) }
             .map { $0.value.tempMilliC - $0.value.setpointMilliC }
         guard !errors.isEmpty else {
-            return TemperatureError(samples: 0, meanMilliC: 0, meanAbsMilliC: 0, rmsMilliC: 0, maxAbsMilliC: 0,
-                                    finalMilliC: 0)
+            return TemperatureError(reachedSetpointAtS: nil, samples: 0, meanMilliC: 0, meanAbsMilliC: 0, rmsMilliC: 0,
+                                    maxAbsMilliC: 0, finalMilliC: 0)
         }
         let n = Double(errors.count)
         let mean = Double(errors.reduce(0, +)) / n
         let meanAbs = Double(errors.reduce(0) { $0 + abs($1) }) / n
         let rms = (errors.reduce(0.0) { $0 + Double($1) * Double($1) } / n).squareRoot()
         return TemperatureError(
+            reachedSetpointAtS: reached.map { round3($0.at) },
             samples: errors.count,
             meanMilliC: Int(mean.rounded()),
             meanAbsMilliC: Int(meanAbs.rounded()),

@@ -35,13 +35,38 @@ package enum ChartAxis {
         return result
     }
 
-    /// A tick label without trailing zeros.
+    /// A tick label without trailing zeros; 10 000 and more with a k or M suffix.
     package static func label(_ value: Double) -> String {
+        if abs(value) >= 1e6 { return label(value / 1e6) + "M" }
+        if abs(value) >= 1e4 { return label(value / 1e3) + "k" }
         if value == value.rounded() && abs(value) < 1e9 { return String(Int(value)) }
         var text = String(format: "%.2f", value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text
+    }
+
+    /// The decades (powers of ten) enclosing `range`, which must be positive.
+    package static func logRange(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
+        let low = pow(10, floor(log10(Swift.max(range.lowerBound, 1e-12))))
+        var high = pow(10, ceil(log10(Swift.max(range.upperBound, 1e-12))))
+        if high <= low { high = low * 10 }
+        return low...high
+    }
+
+    /// 1, 2 and 5 times each power of ten within `range` (1 per decade when there are many decades).
+    package static func logTicks(_ range: ClosedRange<Double>) -> [Double] {
+        guard range.lowerBound > 0 else { return [] }
+        let first = Int(floor(log10(range.lowerBound))), last = Int(ceil(log10(range.upperBound)))
+        let multipliers: [Double] = last - first > 3 ? [1] : [1, 2, 5]
+        var result: [Double] = []
+        for exponent in first...last {
+            for m in multipliers {
+                let value = m * pow(10, Double(exponent))
+                if value >= range.lowerBound * (1 - 1e-9) && value <= range.upperBound * (1 + 1e-9) { result.append(value) }
+            }
+        }
+        return result
     }
 
     /// `range` widened by `fraction` of its span on both sides (or ±1 when empty).
@@ -128,6 +153,9 @@ package struct SVGLineChart: Sendable {
     package var yRange: ClosedRange<Double>?
     /// A gap in x larger than this breaks the line (no data is not zero).
     package var gapThreshold: Double = .infinity
+    /// A logarithmic y axis (decades with 1-2-5 ticks), for latencies whose tail spans orders of
+    /// magnitude; values ≤ 0 are drawn at the bottom edge.
+    package var logarithmicY = false
 
     /// An empty chart.
     package init(title: String, xLabel: String, yLabel: String) {
@@ -143,13 +171,20 @@ package struct SVGLineChart: Sendable {
         let allX = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
         let allY = series.flatMap { $0.points.map(\.y) }
         let xr = xRange ?? ((allX.min() ?? 0)...(Swift.max(allX.max() ?? 1, (allX.min() ?? 0) + 1e-9)))
-        let yr = yRange ?? ChartAxis.padded((allY.min() ?? 0)...(allY.max() ?? 1))
+        let positive = allY.filter { $0 > 0 }
+        let yr = yRange
+            ?? (logarithmicY
+                ? ChartAxis.logRange((positive.min() ?? 1)...(positive.max() ?? 10))
+                : ChartAxis.padded((allY.min() ?? 0)...(allY.max() ?? 1)))
+        // On a log axis positions are computed on log10 of the values.
+        func scaled(_ y: Double) -> Double { logarithmicY ? log10(Swift.max(y, yr.lowerBound)) : y }
+        let sr = scaled(yr.lowerBound)...scaled(yr.upperBound)
         func px(_ x: Double) -> Double {
             left + (x - xr.lowerBound) / Swift.max(xr.upperBound - xr.lowerBound, 1e-12) * plotWidth
         }
         func py(_ y: Double) -> Double {
-            let clamped = Swift.min(Swift.max(y, yr.lowerBound), yr.upperBound)
-            return top + plotHeight - (clamped - yr.lowerBound) / Swift.max(yr.upperBound - yr.lowerBound, 1e-12) * plotHeight
+            let clamped = Swift.min(Swift.max(scaled(y), sr.lowerBound), sr.upperBound)
+            return top + plotHeight - (clamped - sr.lowerBound) / Swift.max(sr.upperBound - sr.lowerBound, 1e-12) * plotHeight
         }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
@@ -181,7 +216,7 @@ package struct SVGLineChart: Sendable {
         }
 
         // Grid and axes.
-        for y in ChartAxis.ticks(yr, count: 5) {
+        for y in logarithmicY ? ChartAxis.logTicks(yr) : ChartAxis.ticks(yr, count: 5) {
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(py(y)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(py(y)))\" "
                 + "stroke=\"#ddd\"/>"
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\" fill=\"#555\">"
@@ -297,6 +332,29 @@ package struct SVGHistogram: Sendable {
             let from = start + Double(index) * step
             return Bin(label: "\(ChartAxis.label(from))–\(ChartAxis.label(from + step))\(unit)", count: n)
         }
+    }
+
+    /// Bins `values` (positive, e.g. latencies) into bins whose edges grow geometrically: 1, 1.5, 2,
+    /// 3, 5, 7 × each power of ten. A heavy tail then takes a few bars instead of hundreds of empty ones.
+    package static func logBins(for values: [Double], unit: String = "") -> [Bin] {
+        let positive = values.filter { $0 > 0 }
+        guard let low = positive.min(), let high = positive.max() else { return [] }
+        var edges: [Double] = []
+        var exponent = floor(log10(low))
+        while edges.last.map({ $0 <= high }) ?? true {
+            for m in [1.0, 1.5, 2, 3, 5, 7] { edges.append(m * pow(10, exponent)) }
+            exponent += 1
+        }
+        edges.append(pow(10, exponent))
+        let firstUsed = Swift.max(0, (edges.lastIndex { $0 <= low } ?? 0))
+        let lastUsed = edges.firstIndex { $0 > high } ?? edges.count - 1
+        var bins: [Bin] = []
+        for index in firstUsed..<lastUsed {
+            let from = edges[index], to = edges[index + 1]
+            let count = positive.filter { $0 >= from && $0 < to }.count
+            bins.append(Bin(label: "\(ChartAxis.label(from))–\(ChartAxis.label(to))\(unit)", count: count))
+        }
+        return bins
     }
 
     /// The histogram as an `<svg>` element.
