@@ -75,9 +75,9 @@ struct ScenarioFileTests {
         #expect(scenario.modules == [ScenarioModule(slot: "filter", source: "calibrate-filter"),
                                      ScenarioModule(slot: "regulator", source: "thermostat")])
         #expect(scenario.stimuli == [
-            Stimulus(atMilliseconds: 2000, .setpoint(milliCelsius: 25_000)),
-            Stimulus(atMilliseconds: 5000, .sensor(.stuck)),
-            Stimulus(atMilliseconds: 6000, .sensor(.ok)),
+            ScenarioStimulus(atMilliseconds: 2000, .setpoint(milliCelsius: 25_000)),
+            ScenarioStimulus(atMilliseconds: 5000, .sensor(.stuck)),
+            ScenarioStimulus(atMilliseconds: 6000, .sensor(.ok)),
         ])
         #expect(scenario.actions == [ScenarioAction(atMilliseconds: 3000, .killApp(restartAfterMilliseconds: 500))])
         #expect(scenario.bridge?.seed == 3)
@@ -468,5 +468,124 @@ enum ScenarioFixtures {
 
     static var packageRoot: String? {
         scenarioDirectory.map { URL(fileURLWithPath: $0).deletingLastPathComponent().deletingLastPathComponent().path }
+    }
+}
+
+// MARK: - Both cores as real processes
+
+/// Runs the shipped scenarios and the determinism, broken-module and replay checks with both cores
+/// as real processes. Serialized: each scenario already runs three processes on a 2-core machine.
+@Suite("Scenarios with both cores", .serialized)
+struct ScenarioProcessTests {
+    static func runner(keep: Bool = false) throws -> ScenarioRunner {
+        var configuration = ScenarioRunner.Configuration(
+            packageRoot: try #require(ScenarioFixtures.packageRoot),
+            outputDirectory: URL(fileURLWithPath: try makeTemporaryDirectory(prefix: "ssoc-scen")))
+        configuration.keepPassingRuns = keep
+        return ScenarioRunner(configuration: configuration)
+    }
+
+    static var shippedFiles: [String] {
+        guard let directory = ScenarioFixtures.scenarioDirectory,
+            let files = try? FileManager.default.contentsOfDirectory(atPath: directory)
+        else { return [] }
+        return files.filter { $0.hasSuffix(".toml") }.sorted()
+    }
+
+    @Test("every shipped scenario passes", arguments: shippedFiles)
+    func shippedScenarioPasses(file: String) throws {
+        let directory = try #require(ScenarioFixtures.scenarioDirectory)
+        let scenario = try Scenario.load(path: "\(directory)/\(file)")
+        let result = try Self.runner().run(scenario)
+        #expect(result.runError == nil, "\(result.report)")
+        #expect(result.failures.isEmpty, "\(result.report)")
+        #expect(result.traceDigest?.count == 64)
+    }
+
+    /// A short virtual-clock scenario built in Swift (the API of docs/scenarios.md).
+    static func shortVirtualScenario() -> Scenario {
+        var scenario = Scenario(name: "determinism probe")
+        scenario.board = "thermo-i2c"
+        scenario.clock = .virtual
+        scenario.seed = 77
+        scenario.durationMilliseconds = 8_000
+        scenario.setpointMilliCelsius = 25_000
+        scenario.modules = [
+            ScenarioModule(slot: "filter", source: "calibrate-filter"),
+            ScenarioModule(slot: "regulator", source: "thermostat"),
+        ]
+        scenario.stimuli = [
+            ScenarioStimulus(atMilliseconds: 4_000, .setpoint(milliCelsius: 27_000)),
+            ScenarioStimulus(atMilliseconds: 5_000, .ambient(milliCelsius: 15_000)),
+        ]
+        scenario.expectations = [.reaches(.setpoint, .equals("27000"), after: 4_000, within: 200)]
+        return scenario
+    }
+
+    @Test("the same virtual-clock scenario gives the same trace digest twice, also with a CPU hog beside it")
+    func virtualClockIsDeterministic() throws {
+        let runner = try Self.runner()
+        let first = runner.run(Self.shortVirtualScenario())
+        #expect(first.passed, "\(first.report)")
+        let second = runner.run(Self.shortVirtualScenario())
+        #expect(second.passed, "\(second.report)")
+        let hog = Process()
+        hog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        hog.arguments = ["-c", "exec yes > /dev/null"]
+        try hog.run()
+        defer {
+            hog.terminate()
+            hog.waitUntilExit()
+        }
+        let loaded = runner.run(Self.shortVirtualScenario())
+        #expect(loaded.passed, "\(loaded.report)")
+        let digest = try #require(first.traceDigest)
+        #expect(second.traceDigest == digest)
+        #expect(loaded.traceDigest == digest)
+        #expect(hog.isRunning, "the CPU hog ran for the whole third run")
+    }
+
+    @Test("a deliberately broken module fails the control expectations with a message naming signal, time and value")
+    func brokenModuleFails() throws {
+        let directory = try #require(ScenarioFixtures.scenarioDirectory)
+        var scenario = try Scenario.load(path: "\(directory)/normal-i2c.toml")
+        // The faulty thermostat traps after 20 batches, again after each restart, and is quarantined.
+        scenario.modules[1] = ScenarioModule(slot: "regulator", source: "thermostat-faulty")
+        scenario.expectations.append(.counter("app.events.trapped", .equals(0)))
+        let result = try Self.runner().run(scenario)
+        #expect(result.runError == nil, "\(result.report)")
+        #expect(!result.passed)
+        let band = result.failures.first { $0.expectation.summary.contains("settled at 25") }
+        let failure = try #require(band, "\(result.report)")
+        #expect(failure.message.contains("temp_mC was"), "\(failure.message)")
+        #expect(failure.atMilliseconds != nil)
+        #expect(failure.actual != nil)
+        #expect(result.failures.contains { $0.expectation.summary.contains("app.events.trapped") })
+        #expect(result.keptTracePath != nil, "a failed run keeps its trace")
+        #expect(result.report.contains("FAIL"))
+        let xml = JUnitWriter.xml(for: [result])
+        #expect(xml.contains("<failure "))
+    }
+
+    @Test("replaying a trace with its own pipeline is identical; with thermostat 1.1 it diverges and says where")
+    func replayComparesVersions() throws {
+        var scenario = Self.shortVirtualScenario()
+        scenario.name = "replay source"
+        let result = try Self.runner(keep: true).run(scenario)
+        #expect(result.passed, "\(result.report)")
+        let directory = try #require(result.runDirectory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let trace = try String(contentsOfFile: "\(directory)/rt.trace", encoding: .utf8)
+        let root = try #require(ScenarioFixtures.packageRoot)
+        let same = try TraceReplayer.replay(
+            traceText: trace,
+            modules: try TraceReplayer.loadModules(["filter=calibrate-filter", "regulator=thermostat"], packageRoot: root))
+        #expect(same.recorded.count > 0)
+        #expect(same.identical, "\(same.summary)")
+        let newer = try TraceReplayer.replay(
+            traceText: trace,
+            modules: try TraceReplayer.loadModules(["filter=calibrate-filter", "regulator=thermostat-1.1"], packageRoot: root))
+        #expect(!newer.identical)
+        #expect(newer.summary.contains("DIVERGED at command #"))
     }
 }

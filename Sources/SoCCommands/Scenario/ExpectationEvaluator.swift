@@ -34,7 +34,7 @@ public enum ExpectationEvaluator {
     public static func evaluate(_ expectation: Expectation, against o: ScenarioObservations) -> ExpectationFailure? {
         switch expectation.kind {
         case .counter(let name, let bounds):
-            guard let value = o.counters[name] else {
+            guard let value = o.counter(name) else {
                 let known = o.counters.keys.sorted()
                 let prefix = name.split(separator: ".").first.map(String.init) ?? ""
                 let related = known.filter { $0.hasPrefix(prefix + ".") }.prefix(30)

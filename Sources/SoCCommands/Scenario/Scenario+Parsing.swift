@@ -111,10 +111,10 @@ private struct ScenarioReader {
         return scenario
     }
 
-    func readStimuli(_ table: ScenarioFileTable, duration: Int) throws -> [Stimulus] {
+    func readStimuli(_ table: ScenarioFileTable, duration: Int) throws -> [ScenarioStimulus] {
         let reader = TableReader(table: table, context: "in [[stimulus]] (line \(table.line))", reader: self)
         let at = try reader.requiredInteger("at_ms", range: 0...duration)
-        var kinds: [Stimulus.Kind] = []
+        var kinds: [ScenarioStimulus.Kind] = []
         if let value = try reader.integer("setpoint_mC", range: -50_000...200_000) { kinds.append(.setpoint(milliCelsius: value)) }
         if let value = try reader.integer("ambient_mC", range: -50_000...200_000) { kinds.append(.ambient(milliCelsius: value)) }
         if let value = try reader.string("sensor") {
@@ -129,13 +129,13 @@ private struct ScenarioReader {
         guard !kinds.isEmpty else {
             throw fail(table.line, "a [[stimulus]] needs one of setpoint_mC, ambient_mC, sensor, i2c_nack_permille")
         }
-        var stimuli = kinds.map { Stimulus(atMilliseconds: at, $0) }
+        var stimuli = kinds.map { ScenarioStimulus(atMilliseconds: at, $0) }
         // `until_ms` undoes a fault: the sensor becomes ok again, the NACK rate returns to 0.
         if let until = try reader.integer("until_ms", range: at...duration) {
             for kind in kinds {
                 switch kind {
-                case .sensor: stimuli.append(Stimulus(atMilliseconds: until, .sensor(.ok)))
-                case .i2cNack: stimuli.append(Stimulus(atMilliseconds: until, .i2cNack(permille: 0)))
+                case .sensor: stimuli.append(ScenarioStimulus(atMilliseconds: until, .sensor(.ok)))
+                case .i2cNack: stimuli.append(ScenarioStimulus(atMilliseconds: until, .i2cNack(permille: 0)))
                 default: throw fail(reader.line("until_ms"), "until_ms applies to sensor and i2c_nack_permille only")
                 }
             }

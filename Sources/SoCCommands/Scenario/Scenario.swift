@@ -24,7 +24,7 @@ public struct Scenario: Sendable, Equatable {
     /// Extra flags for `splitsoc-rt`.
     public var rtArguments: [String] = []
     /// Inputs applied by the real-time core at exact ticks.
-    public var stimuli: [Stimulus] = []
+    public var stimuli: [ScenarioStimulus] = []
     /// Bridge faults; when set, a fault-injecting relay runs between the cores.
     public var bridge: BridgeFaults?
     /// Process-level faults and operator actions (kill, pause, restart, swap), in time order.
@@ -70,7 +70,7 @@ public enum SensorFaultKind: String, Sendable, Equatable, CaseIterable {
 }
 
 /// An input the real-time core applies at a tick (written to the `--stimuli` file).
-public struct Stimulus: Sendable, Equatable {
+public struct ScenarioStimulus: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// Operator setpoint in milli-°C.
         case setpoint(milliCelsius: Int)

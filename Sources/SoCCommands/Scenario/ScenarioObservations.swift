@@ -25,6 +25,16 @@ public struct ScenarioObservations: Sendable, Equatable {
 
     public init(tickHz: Int = 1000) { self.tickHz = tickHz }
 
+    /// Counters with these prefixes count things seen in complete records (the trace, the
+    /// application core's event lines): one that never occurred is 0, not "not reported".
+    public static let zeroDefaultPrefixes = ["trace.", "app.events.", "app.swaps_"]
+
+    /// The value of counter `name`: reported, or 0 for an event counter that never occurred, or nil.
+    public func counter(_ name: String) -> Int? {
+        if let value = counters[name] { return value }
+        return Self.zeroDefaultPrefixes.contains(where: { name.hasPrefix($0) }) ? 0 : nil
+    }
+
     /// Milliseconds of scenario time at `tick`.
     public func milliseconds(_ tick: UInt64) -> Int { Int(tick * 1000 / UInt64(max(tickHz, 1))) }
 

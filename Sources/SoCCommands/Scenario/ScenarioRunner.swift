@@ -52,7 +52,6 @@ public struct ScenarioRunner: Sendable {
     public func run(_ scenario: Scenario) -> ScenarioResult {
         var result = ScenarioResult(scenario: scenario)
         let started = ContinuousClock.now
-        defer { result.wallSeconds = (ContinuousClock.now - started).scenarioSeconds }
         let runDirectory = configuration.outputDirectory.appendingPathComponent(
             Self.slug(scenario.name) + "-\(getpid())-\(UInt16.random(in: 0...UInt16.max))")
         result.runDirectory = runDirectory.path
@@ -68,6 +67,7 @@ public struct ScenarioRunner: Sendable {
             let trace = runDirectory.appendingPathComponent("rt.trace").path
             if FileManager.default.fileExists(atPath: trace) { result.keptTracePath = trace }
         }
+        result.wallSeconds = (ContinuousClock.now - started).scenarioSeconds
         return result
     }
 
@@ -363,7 +363,7 @@ public struct ScenarioRunError: Error, Sendable, CustomStringConvertible {
 /// input, `TICK KIND VALUE`, in tick order.
 public enum StimuliFile {
     /// The file's text for `stimuli` on a board running at `tickHz`.
-    public static func text(_ stimuli: [Stimulus], tickHz: Int) -> String {
+    public static func text(_ stimuli: [ScenarioStimulus], tickHz: Int) -> String {
         var lines = ["# splitsoc stimuli v1", "# tick kind value"]
         for stimulus in stimuli.sorted(by: { $0.atMilliseconds < $1.atMilliseconds }) {
             let tick = stimulus.atMilliseconds * tickHz / 1000
