@@ -65,16 +65,23 @@ final class BareWasmHost {
         hardwareCount = samples.count
     }
 
-    /// Calls `ssoc_on_batch(count)` and commits the batch (as the application core does).
-    /// - Returns: fuel used when metering, else 0.
+    /// Presets the newest sample of a channel, as if an earlier batch had carried it.
+    func setLatest(_ sample: Sample) { latest[Int(sample.channel)] = sample }
+
+    /// Calls `ssoc_on_batch(count)` with a fresh fuel budget, then commits the batch (as the
+    /// application core does).
+    /// - Returns: the time of the budget + call alone (what `SandboxedModule.runBatch` times),
+    ///   and the fuel used (0 without metering).
     @discardableResult
-    func runBatch(fuelBudget: UInt64 = 10_000_000) throws -> UInt64 {
+    func runBatch(fuelBudget: UInt64 = 10_000_000) throws -> (nanoseconds: UInt64, fuel: UInt64) {
+        let start = BenchClock.now()
         store.fuel = Fuel(remaining: fuelBudget)
         _ = try onBatch.invoke([.i32(UInt32(hardwareCount))], on: &stack)
+        let elapsed = BenchClock.now() - start
         let remaining = store.fuel?.remaining ?? fuelBudget
         for sample in batch { latest[Int(sample.channel)] = sample }
         batch.removeSubrange(hardwareCount...)
-        return fuelBudget - remaining
+        return (elapsed, fuelBudget - remaining)
     }
 
     // MARK: Host functions (the raw, allocation-free form)

@@ -119,7 +119,8 @@ struct BenchBurnCommand: ParsableCommand {
     func run() throws {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: module)))
         let host = try BareWasmHost(bytes: bytes)
-        let batches = (0..<16).map { WasmBatchBench.batch(size: batch, iteration: $0) }
+        host.setLatest(WasmBatchBench.setpoint)
+        let batches = (0..<16).map { WasmBatchBench.batch(size: batch, round: $0) }
         var i = 0
         while true {
             host.load(batches[i % batches.count])

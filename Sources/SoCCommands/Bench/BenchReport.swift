@@ -146,7 +146,7 @@ struct BenchReport {
         }
         let hosts = ["native-c", "bare-wasmkit", "app-core"]
         var chart = BenchBarChart(
-            title: "Execution time per batch (mean, ns)", unit: "ns",
+            title: "Execution time per batch (median, ns)", unit: "ns",
             series: [("native C (cc -O2)", "#7f7f7f"), ("bare WasmKit", "#1f77b4"), ("app core host", "#d62728")])
         chart.logScale = true
         chart.rows = keys.map { key in
@@ -154,7 +154,7 @@ struct BenchReport {
                 label: key,
                 values: hosts.map { host in
                     items.first { "\($0.parameters["module"] ?? "?") batch \($0.parameters["batch"] ?? "?")" == key
-                        && $0.parameters["host"] == host }?.values["mean_ns"]
+                        && $0.parameters["host"] == host }?.values["p50_ns"]
                 })
         }
         var fuel = "<table><tr><th>module</th><th>batch</th><th>fuel per batch</th></tr>"

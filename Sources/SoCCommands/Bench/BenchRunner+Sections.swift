@@ -23,13 +23,22 @@ extension BenchRunner {
                     record(
                         kind: "wasm-batch", id: "wasm-batch/bare-wasmkit/\(module)/b\(size)",
                         parameters: parameters.merging(["host": "bare-wasmkit"]) { $1 }, distribution: bare.distribution,
-                        values: ["mean_ns": bare.meanNanoseconds.rounded(), "fuel_per_batch": bare.fuelPerBatch])
+                        values: [
+                            "p50_ns": bare.p50Nanoseconds, "mean_ns": bare.meanNanoseconds.rounded(),
+                            "fuel_per_batch": bare.fuelPerBatch,
+                        ])
                     switch AppCoreBatchBench.measure(bytes: bytes, batchSize: size, iterations: iterations) {
                     case .success(let app):
                         record(
                             kind: "wasm-batch", id: "wasm-batch/app-core/\(module)/b\(size)",
-                            parameters: parameters.merging(["host": "app-core"]) { $1 }, distribution: app.distribution,
-                            values: ["mean_ns": app.meanNanoseconds.rounded(), "fuel_per_batch": app.fuelPerBatch])
+                            parameters: parameters.merging(["host": "app-core"]) { $1 },
+                            values: [
+                                "p50_ns": app.p50Nanoseconds, "min_ns": app.minimumNanoseconds,
+                                // Fuel counts guest operators only: the same module on the same batch
+                                // uses the same fuel in either host.
+                                "fuel_per_batch": bare.fuelPerBatch,
+                            ],
+                            note: "AppCore ModuleBenchmark.batch: p50 and minimum only")
                     case .failure(let reason):
                         skip("wasm-batch/app-core/\(module)/b\(size)", reason.description)
                     }
@@ -77,7 +86,13 @@ extension BenchRunner {
             case .failure(let error): skip("cyclictest", error.description)
             }
         }
+        let rtBoard = section?.board ?? "thermo-adc"
+        let rtBoardHz = rtAvailable ? boardTickHz(rtBoard) : nil
+        if !rtAvailable { skip("rt-lateness/splitsoc-rt", "splitsoc-rt is not built") }
         for rate in section?.ratesHz ?? [1000] {
+            if let rtBoardHz, Int(rate) != rtBoardHz {
+                skip("rt-lateness/splitsoc-rt/\(Int(rate))hz", "board \(rtBoard) ticks at \(rtBoardHz) Hz")
+            }
             for load in section?.loads ?? ["idle", "busy"] {
                 var burner: ChildProcess?
                 if load == "busy" {
@@ -102,6 +117,11 @@ extension BenchRunner {
                     kind: "rt-lateness", id: "rt-lateness/bench-loop/\(Int(rate))hz/\(load)",
                     parameters: parameters.merging(["source": "bench-loop"]) { $1 }, distribution: loop,
                     note: "scheduling: \(setup.fifo); affinity: \(setup.pinned); timer slack: \(setup.timerSlack)")
+                if let boardHz = rtBoardHz, Int(rate) == boardHz {
+                    measureRTCoreLoop(
+                        board: rtBoard, rate: Int(rate), load: load, duration: duration, priority: priority, cpu: cpu,
+                        parameters: parameters)
+                }
                 guard let cyclictest else { continue }
                 let ctProgress = beginStep("cyclictest \(Int(rate)) Hz, \(load)")
                 ctProgress(0)
@@ -120,6 +140,48 @@ extension BenchRunner {
                 }
             }
         }
+    }
+
+    /// The board's `tick_hz` from firmware-mock/boards/NAME.toml.
+    func boardTickHz(_ board: String) -> Int? {
+        let path = URL(fileURLWithPath: packageRoot).appendingPathComponent("firmware-mock/boards/\(board).toml").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("tick_hz") {
+            return Int(line.split(separator: "=").last?.trimmingCharacters(in: .whitespaces) ?? "")
+        }
+        return nil
+    }
+
+    /// The real-time core's own tick loop (board tasks, no link): `splitsoc-rt --bench-lateness`
+    /// with the same priority, affinity and duration as the loop and cyclictest.
+    func measureRTCoreLoop(
+        board: String, rate: Int, load: String, duration: Double, priority: Int, cpu: Int?, parameters: [String: String]
+    ) {
+        let id = "rt-lateness/splitsoc-rt/\(rate)hz/\(load)"
+        let progress = beginStep("splitsoc-rt tick loop \(rate) Hz, \(load)")
+        progress(0)
+        var arguments = [
+            "--board", board, "--link", "ipc://\(socketDirectory.path)/rt-bench-\(rate)-\(load)", "--bench-lateness",
+            "--duration", String(duration),
+        ]
+        if priority > 0 { arguments += ["--rt-priority", String(priority)] }
+        if let cpu { arguments += ["--cpu", String(cpu)] }
+        let command = (["splitsoc-rt"] + arguments).joined(separator: " ")
+        let run = WasmBatchBench.runTool(Executables.url("splitsoc-rt").path, arguments)
+        guard run.status == 0, let line = run.output.split(separator: "\n").first(where: { $0.hasPrefix("bench lateness") })
+        else {
+            skip(id, "splitsoc-rt --bench-lateness failed (exit \(run.status)): \(run.output.suffix(300))")
+            return
+        }
+        var values: [String: Double] = [:]
+        for word in line.split(separator: " ") {
+            let parts = word.split(separator: "=")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        let setup = run.output.split(separator: "\n").first { $0.hasPrefix("rt thread") }.map(String.init) ?? ""
+        record(
+            kind: "rt-lateness", id: id, parameters: parameters.merging(["source": "splitsoc-rt", "board": board]) { $1 },
+            values: values, note: "\(command) | \(setup) | percentiles from the core's own histogram (p50/p99/max only)")
     }
 
     /// Control quality as the sensor-to-actuator delay grows: virtual-clock runs of the real cores

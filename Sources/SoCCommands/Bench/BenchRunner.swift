@@ -42,16 +42,18 @@ final class BenchRunner {
 
     func log(_ text: String) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)\n".utf8))
+        FileHandle.standardError.write(Data((isatty(2) == 1 ? "\r\u{1B}[K\(text)\n" : "\(text)\n").utf8))
     }
 
     func beginStep(_ text: String) -> (Double) -> Void {
         stepIndex += 1
         let label = "[\(stepIndex)/\(stepCount)] \(text)"
         let quiet = self.quiet
-        if !quiet { FileHandle.standardError.write(Data("\r\u{1B}[K\(label)".utf8)) }
+        // On a terminal the step line updates in place; in a log, one line per step.
+        let terminal = isatty(2) == 1
+        if !quiet { FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K\(label)" : "\(label)\n").utf8)) }
         return { fraction in
-            guard !quiet else { return }
+            guard !quiet, terminal else { return }
             let percent = Int((min(1, max(0, fraction)) * 100).rounded())
             FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(percent)%".utf8))
         }
@@ -172,7 +174,7 @@ final class BenchRunner {
         }
         if definition.rtLoop?.enabled ?? true {
             let r = definition.rtLoop
-            steps += (r?.ratesHz ?? [1000]).count * (r?.loads ?? ["idle", "busy"]).count * ((r?.cyclictest ?? true) ? 2 : 1)
+            steps += (r?.ratesHz ?? [1000]).count * (r?.loads ?? ["idle", "busy"]).count * ((r?.cyclictest ?? true) ? 3 : 2)
         }
         if definition.control?.enabled ?? true { steps += (definition.control?.quanta ?? [1, 10, 50]).count }
         return steps

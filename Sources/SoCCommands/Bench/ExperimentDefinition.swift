@@ -42,12 +42,17 @@ struct ExperimentDefinition: Codable, Sendable {
         /// Pin the loop (and cyclictest, `-a`) to this CPU; nil = let the scheduler decide.
         var cpu: Int?
         var cyclictest: Bool?
+        /// Board whose real tick loop `splitsoc-rt --bench-lateness` runs, at rates equal to its
+        /// `tick_hz` (default thermo-adc, 1000 Hz).
+        var board: String?
     }
 
     /// Wasm execution time per batch: app core host vs bare WasmKit vs native C.
     struct WasmSection: Codable, Sendable {
         var enabled: Bool?
         var modules: [String]?
+        /// Samples per batch, even: each tick carries a temperature (channel 0) and a filtered
+        /// temperature (channel 16), as AppCore's ModuleBenchmark builds them.
         var batchSizes: [Int]?
         var iterations: Int?
     }
@@ -101,7 +106,7 @@ struct ExperimentDefinition: Codable, Sendable {
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "transports", "bridge", "rtLoop", "wasm", "throughput", "control"],
         "bridge": ["enabled", "modules", "samplesPerGrant", "rateHz", "durationSeconds", "warmup"],
-        "rtLoop": ["enabled", "ratesHz", "loads", "durationSeconds", "priority", "cpu", "cyclictest"],
+        "rtLoop": ["enabled", "ratesHz", "loads", "durationSeconds", "priority", "cpu", "cyclictest", "board"],
         "wasm": ["enabled", "modules", "batchSizes", "iterations"],
         "throughput": ["enabled", "durationSeconds", "samplesPerGrant", "grantWindow"],
         "control": ["enabled", "board", "quanta", "ticks", "modules", "setpointMilliC", "settleBandMilliC"],
@@ -145,8 +150,8 @@ struct ExperimentDefinition: Codable, Sendable {
         if let sizes = bridge?.samplesPerGrant, sizes.contains(where: { $0 < 0 || $0 > 1000 }) {
             throw BenchError.badExperiment("bridge.samplesPerGrant must be in 0…1000")
         }
-        if let sizes = wasm?.batchSizes, sizes.contains(where: { $0 < 1 || $0 > 4000 }) {
-            throw BenchError.badExperiment("wasm.batchSizes must be in 1…4000")
+        if let sizes = wasm?.batchSizes, sizes.contains(where: { $0 < 2 || $0 > 4000 || $0 % 2 != 0 }) {
+            throw BenchError.badExperiment("wasm.batchSizes must be even (pairs of samples per tick), in 2…4000")
         }
         if let quanta = control?.quanta, quanta.contains(where: { $0 < 1 || $0 > 65535 }) {
             throw BenchError.badExperiment("control.quanta must be in 1…65535")

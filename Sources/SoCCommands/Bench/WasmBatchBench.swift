@@ -3,47 +3,59 @@ import Foundation
 /// Wasm execution time per batch: the same module and batch on a bare WasmKit instance, in the
 /// application core's host (when its API is available), and as native C compiled with `cc -O2`.
 enum WasmBatchBench {
-    /// The sample of tick `t`: the process temperature, and the setpoint every tenth tick, as
-    /// the bridge driver sends them (and the native harness builds them).
-    static func sample(tick t: Int) -> BareWasmHost.Sample {
-        if t % 10 == 9 { return .init(timestamp: Int64(t) * 1_000_000, value: 22_000, channel: 1, status: 0) }
-        return .init(timestamp: Int64(t) * 1_000_000, value: 21_000 + Int32(t % 64) * 7, channel: 0, status: 0)
+    /// The batch of round `round`: `size / 2` ticks of (temperature on channel 0, a filtered
+    /// temperature on channel 16), the setpoint (channel 1) known from an earlier batch. The same
+    /// batch AppCore's `ModuleBenchmark.batch` feeds the application core's host and the native
+    /// harness below feeds the C, so the three figures compare.
+    static func batch(size: Int, round: Int) -> [BareWasmHost.Sample] {
+        let ticks = size / 2
+        return (0..<ticks).flatMap { index -> [BareWasmHost.Sample] in
+            let tick = round * ticks + index
+            let temperature = 20_000 + Int32((tick * 37) % 900)
+            return [
+                .init(timestamp: Int64(tick) * 1_000_000, value: temperature, channel: 0, status: 0),
+                .init(timestamp: Int64(tick) * 1_000_000, value: 20_450, channel: 16, status: 0),
+            ]
+        }
     }
 
-    static func batch(size: Int, iteration: Int) -> [BareWasmHost.Sample] {
-        (0..<size).map { sample(tick: iteration * size + $0) }
-    }
+    static let setpoint = BareWasmHost.Sample(timestamp: 0, value: 22_000, channel: 1, status: 0)
 
     struct Figures {
         var distribution: LatencyDistribution
         var meanNanoseconds: Double
+        var p50Nanoseconds: Double
         var fuelPerBatch: Double
     }
 
-    /// Times `iterations` batches of `batchSize` on a bare WasmKit instance (after 10 % warm-up).
+    /// Times `iterations` batches of `batchSize` samples on a bare WasmKit instance with the
+    /// application core's engine configuration (after 10 % warm-up, as ModuleBenchmark does).
     static func measureBare(bytes: [UInt8], batchSize: Int, iterations: Int) throws -> Figures {
         let host = try BareWasmHost(bytes: bytes)
-        let batches = (0..<16).map { batch(size: batchSize, iteration: $0) }
+        host.setLatest(setpoint)
         var distribution = LatencyDistribution()
         var total: UInt64 = 0
         var fuel: UInt64 = 0
-        let warmup = max(10, iterations / 10)
+        var times: [UInt64] = []
+        times.reserveCapacity(iterations)
+        let warmup = max(1, iterations / 10)
+        let ticks = batchSize / 2
         for i in 0..<(warmup + iterations) {
-            host.load(batches[i % batches.count])
-            host.nowNanoseconds = Int64(i) * 1_000_000
-            host.tick = Int64(i)
-            let start = BenchClock.now()
-            let used = try host.runBatch()
-            let elapsed = BenchClock.now() - start
+            host.load(batch(size: batchSize, round: i))
+            host.nowNanoseconds = Int64((i + 1) * ticks) * 1_000_000
+            host.tick = Int64((i + 1) * ticks)
+            let (elapsed, used) = try host.runBatch()
             if i >= warmup {
                 distribution.record(elapsed)
+                times.append(elapsed)
                 total += elapsed
                 fuel += used
             }
         }
+        times.sort()
         return Figures(
             distribution: distribution, meanNanoseconds: Double(total) / Double(iterations),
-            fuelPerBatch: Double(fuel) / Double(iterations))
+            p50Nanoseconds: Double(times[times.count / 2]), fuelPerBatch: Double(fuel) / Double(iterations))
     }
 
     /// Native figures: mean and percentiles per batch, in ns.
@@ -156,12 +168,11 @@ enum WasmBatchBench {
         int64_t ssoc_now_ns(void) { return h_now; }
         int64_t ssoc_tick(void) { return h_tick; }
 
-        static ssoc_sample h_sample(long t) {
+        static ssoc_sample h_sample(long tick, int channel) {
             ssoc_sample s;
-            s.timestamp_ns = (int64_t)t * 1000000;
-            s.status = 0; s.reserved = 0;
-            if (t % 10 == 9) { s.channel = 1; s.milli_value = 22000; }
-            else { s.channel = 0; s.milli_value = 21000 + (int32_t)(t % 64) * 7; }
+            s.timestamp_ns = (int64_t)tick * 1000000;
+            s.status = 0; s.reserved = 0; s.channel = (uint8_t)channel;
+            s.milli_value = channel == 0 ? 20000 + (int32_t)((tick * 37) % 900) : 20450;
             return s;
         }
         static long h_ns(void) { struct h_timespec ts; clock_gettime(1, &ts); return ts.tv_sec * 1000000000L + ts.tv_nsec; }
@@ -169,19 +180,23 @@ enum WasmBatchBench {
 
         int main(int argc, char **argv) {
             long size = argc > 1 ? atol(argv[1]) : 10, iterations = argc > 2 ? atol(argv[2]) : 10000;
-            long warmup = iterations / 10 > 10 ? iterations / 10 : 10;
+            long warmup = iterations / 10 > 1 ? iterations / 10 : 1;
             long *times = malloc(sizeof(long) * (unsigned long)iterations);
             long total = 0;
+            long ticks = size / 2;
             ssoc_init();
+            h_latest[1].channel = 1; h_latest[1].milli_value = 22000; h_have_latest[1] = 1;
             for (long i = 0; i < warmup + iterations; i++) {
-                long base = (i % 16) * size;
-                for (long k = 0; k < size; k++) h_batch[k] = h_sample(base + k);
-                h_count = h_hardware = (int32_t)size;
-                h_now = i * 1000000; h_tick = i;
+                for (long k = 0; k < ticks; k++) {
+                    h_batch[2 * k] = h_sample(i * ticks + k, 0);
+                    h_batch[2 * k + 1] = h_sample(i * ticks + k, 16);
+                }
+                h_count = h_hardware = (int32_t)(2 * ticks);
+                h_now = (i + 1) * ticks * 1000000; h_tick = (i + 1) * ticks;
                 long start = h_ns();
                 ssoc_on_batch(h_hardware);
-                for (int32_t k = 0; k < h_count; k++) { h_latest[h_batch[k].channel] = h_batch[k]; h_have_latest[h_batch[k].channel] = 1; }
                 long elapsed = h_ns() - start;
+                for (int32_t k = 0; k < h_count; k++) { h_latest[h_batch[k].channel] = h_batch[k]; h_have_latest[h_batch[k].channel] = 1; }
                 if (i >= warmup) { times[i - warmup] = elapsed; total += elapsed; }
             }
             qsort(times, (unsigned long)iterations, sizeof(long), h_cmp);
