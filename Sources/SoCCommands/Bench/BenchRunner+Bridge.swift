@@ -61,6 +61,69 @@ extension BenchRunner {
                     }
                 }
             }
+            let realClock = section?.realClockSeconds ?? 3
+            if realClock > 0 { measureRealClockCores(transport: transport, seconds: realClock) }
+        }
+    }
+
+    /// Both real cores in real-clock mode for a few seconds (calibrate-filter + thermostat, so
+    /// commands flow): the real-time core's own sample-to-command `rtt_us` and tick `lateness_us`
+    /// from its 10 Hz status, with the application core running.
+    func measureRealClockCores(transport: String, seconds: Double) {
+        let id = "rt-core-status/\(transport)"
+        let progress = beginStep("real-clock cores \(transport) (status rtt_us, lateness_us)")
+        guard rtAvailable && appAvailable else {
+            skip(id, "splitsoc-rt and splitsoc-app must be built (swift build)")
+            return
+        }
+        do {
+            var options = CoreOptions(runDirectory: output.directory.appendingPathComponent("real-clock-\(transport)"))
+            options.transport = transport == "tcp" ? .tcp : .ipc
+            options.clock = "real"
+            options.durationSeconds = seconds + 1
+            options.modules = try ["calibrate-filter", "thermostat"].map { (slot: $0, path: try modulePath($0)) }
+            let priority = definition.rtLoop?.priority ?? 80
+            if priority > 0 { options.rtExtraArguments += ["--rt-priority", String(priority)] }
+            let launcher = try CoreLauncher(options: options)
+            defer { launcher.stop() }
+            let collector = StatusCollector(rtStatus: launcher.endpoints.rtStatus, appTelemetry: nil)
+            defer { collector.stop() }
+            try launcher.startRealTimeCore()
+            try launcher.startApplicationCore()
+            let start = ContinuousClock.now
+            while (ContinuousClock.now - start).seconds < seconds {
+                progress((ContinuousClock.now - start).seconds / seconds)
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            // Windows after the session is up and the first second of it (start-up) has passed.
+            let windows = collector.snapshot().rt.map(\.status).filter { $0.link == "up" }.dropFirst(10)
+            let rtt = windows.compactMap(\.rttMicroseconds)
+            let lateness = windows.compactMap(\.latenessMicroseconds)
+            guard !rtt.isEmpty else {
+                throw BenchError.measurementFailed("the real-time core published no rtt_us while the link was up")
+            }
+            func median(_ values: [Int]) -> Double { Double(values.sorted()[values.count / 2]) }
+            var values: [String: Double] = [
+                "rtt_p50_us_median_of_windows": median(rtt.map(\.p50)), "rtt_p99_us_worst_window": Double(rtt.map(\.p99).max()!),
+                "rtt_max_us": Double(rtt.map(\.max).max()!), "windows": Double(rtt.count),
+            ]
+            if !lateness.isEmpty {
+                values["lateness_p50_us_median_of_windows"] = median(lateness.map(\.p50))
+                values["lateness_p99_us_worst_window"] = Double(lateness.map(\.p99).max()!)
+                values["lateness_max_us"] = Double(lateness.map(\.max).max()!)
+            }
+            if let last = windows.last {
+                values["tx_dropped"] = Double(last.txDropped)
+                values["frames_lost"] = Double(last.framesLost)
+                values["deadline_misses"] = Double(last.deadlineMisses)
+            }
+            record(
+                kind: "rt-core-status", id: id,
+                parameters: ["transport": transport, "clock": "real", "modules": "calibrate-filter+thermostat",
+                             "seconds": String(seconds), "priority": String(priority)],
+                values: values, note: "from splitsoc-rt's status (percentiles per 100 ms window over the last second)")
+        } catch {
+            skip(id, "\(error)")
         }
     }
 

@@ -233,6 +233,17 @@ extension BenchRunner {
                     "initial_mC": Double(quality.initialMilliC), "setpoint_mC": Double(quality.setpointMilliC),
                 ]
                 if let settling = quality.settlingSeconds { values["settling_s"] = settling }
+                // The core's own end-of-run line: fail-safe entries and expired commands show
+                // where the delay outgrows the supervisor's silence limit or the command validity.
+                if let summary = rt.stdoutText().split(separator: "\n").last(where: { $0.hasPrefix("run summary") }) {
+                    for word in summary.split(separator: " ") {
+                        let parts = word.split(separator: "=")
+                        guard parts.count == 2, let value = Double(parts[1]) else { continue }
+                        if ["failsafe_entries", "commands_expired", "commands_applied", "deadline_misses"].contains(String(parts[0])) {
+                            values["rt_" + parts[0]] = value
+                        }
+                    }
+                }
                 if let interval = quality.meanCommandIntervalTicks { values["command_interval_ticks"] = interval }
                 record(
                     kind: "control", id: id,

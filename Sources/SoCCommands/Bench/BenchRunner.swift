@@ -167,6 +167,7 @@ final class BenchRunner {
         if definition.bridge?.enabled ?? true {
             let b = definition.bridge
             steps += transports * (b?.samplesPerGrant ?? [1]).count * (1 + (b?.modules ?? Self.defaultModules).count)
+            if (b?.realClockSeconds ?? 3) > 0 { steps += transports }
         }
         if definition.throughput?.enabled ?? true { steps += transports * 2 }
         if definition.wasm?.enabled ?? true {

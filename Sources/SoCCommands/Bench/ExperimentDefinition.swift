@@ -28,6 +28,9 @@ struct ExperimentDefinition: Codable, Sendable {
         var durationSeconds: Double?
         /// Round trips discarded before recording (connection set-up, lazy paths).
         var warmup: Int?
+        /// Seconds of a real-clock run of both cores (calibrate-filter + thermostat) per transport,
+        /// to collect the real-time core's own `rtt_us` and `lateness_us` from its status; 0 = skip.
+        var realClockSeconds: Double?
     }
 
     /// Wake-up lateness of the real-time loop vs cyclictest, same rate, priority, duration.
@@ -105,7 +108,7 @@ struct ExperimentDefinition: Codable, Sendable {
 
     static let knownKeys: [String: Set<String>] = [
         "": ["name", "description", "transports", "bridge", "rtLoop", "wasm", "throughput", "control"],
-        "bridge": ["enabled", "modules", "samplesPerGrant", "rateHz", "durationSeconds", "warmup"],
+        "bridge": ["enabled", "modules", "samplesPerGrant", "rateHz", "durationSeconds", "warmup", "realClockSeconds"],
         "rtLoop": ["enabled", "ratesHz", "loads", "durationSeconds", "priority", "cpu", "cyclictest", "board"],
         "wasm": ["enabled", "modules", "batchSizes", "iterations"],
         "throughput": ["enabled", "durationSeconds", "samplesPerGrant", "grantWindow"],
