@@ -10,6 +10,7 @@ public struct SplitSoCCommand: ParsableCommand {
             DemoCommand.self,
             MonitorCommand.self,
             AppControlCommand.self,
+            ModulesCommand.self,
             BenchCommand.self,
             ScenarioCommand.self,
             RelayCommand.self,

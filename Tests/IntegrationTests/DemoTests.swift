@@ -231,7 +231,7 @@ struct DemoRenderingTests {
     func redrawerRewritesInPlace() {
         final class Sink: @unchecked Sendable { var text = "" }
         let sink = Sink()
-        let redrawer = TerminalRedrawer { sink.text += $0 }
+        let redrawer = TerminalRedrawer(width: 80) { sink.text += $0 }
         redrawer.draw(["a", "b", "c"])
         #expect(!sink.text.contains("\u{1B}[3A"))
         sink.text = ""
@@ -241,6 +241,14 @@ struct DemoRenderingTests {
         sink.text = ""
         redrawer.printAbove(["news"])
         #expect(sink.text == "\u{1B}[1A\r\u{1B}[Jnews\n")
+    }
+
+    @Test("Frame lines are cut to the terminal width, escape sequences taking no room")
+    func linesFitTheTerminal() {
+        #expect(TerminalRedrawer.fit("abcdef", width: 10) == "abcdef")
+        #expect(TerminalRedrawer.fit("abcdefghijkl", width: 5) == "abcd…\u{1B}[0m")
+        let coloured = "\u{1B}[32mabc\u{1B}[0mdef"
+        #expect(TerminalRedrawer.fit(coloured, width: 10) == coloured)
     }
 
     @Test("The HTML report is self-contained and every chart is well-formed SVG")
@@ -279,12 +287,57 @@ struct DemoRenderingTests {
         #expect(Set(circleYs).count == 2, "the second marker is stacked below the first")
     }
 
+    @Test("Application counters are summed over the processes: a counter going down means a restart")
+    func appCountersAreSummedOverProcesses() {
+        func telemetry(_ batches: Int, traps: Int) -> AppTelemetry {
+            var t = AppTelemetry()
+            t.batches = batches
+            var module = AppModuleStatus(slot: "regulator", name: "thermostat", version: "1.0")
+            module.traps = traps
+            t.modules = [module]
+            return t
+        }
+        let counters = DemoSummary.summedAppCounters([
+            telemetry(100, traps: 0), telemetry(200, traps: 1), telemetry(300, traps: 1),
+            telemetry(50, traps: 0), telemetry(150, traps: 0),
+        ])
+        #expect(counters["batches"] == 450)
+        #expect(counters["traps"] == 1)
+        #expect(counters["processes"] == 2)
+    }
+
+    @Test("Module events read as sentences without repeating the versions")
+    func moduleEventsReadWell() {
+        #expect(DemoRecording.describe(AppEvent(kind: "swapped", slot: "regulator", from: "1.0", to: "1.1",
+                                                detail: "1.0 -> 1.1, probation 50 batches"))
+            == "regulator: swapped 1.0 -> 1.1 (probation 50 batches)")
+        #expect(DemoRecording.describe(AppEvent(kind: "trapped", slot: "regulator", from: "1.2", detail: "trap: unreachable"))
+            == "regulator: 1.2 trapped (trap: unreachable)")
+        #expect(DemoRecording.describe(AppEvent(kind: "rolled-back", slot: "regulator", from: "1.2", to: "1.1",
+                                                detail: "1.2 faulted during probation (trap: unreachable); back to 1.1"))
+            == "regulator: rolled back 1.2 -> 1.1 (1.2 faulted during probation (trap: unreachable))")
+    }
+
+    @Test("A logarithmic axis spans whole decades with 1-2-5 ticks")
+    func logarithmicAxis() {
+        #expect(ChartAxis.logRange(230...16_052) == 100...100_000)
+        #expect(ChartAxis.logTicks(100...1000) == [100, 200, 500, 1000])
+        var chart = SVGLineChart(title: "rtt", xLabel: "s", yLabel: "µs")
+        chart.logarithmicY = true
+        chart.series = [.init(name: "p50", color: "#000", points: [(0, 300), (1, 12_000)])]
+        let svg = chart.render()
+        #expect(svg.contains(">1000<") && svg.contains(">10k<"))
+    }
+
     @Test("Histogram bins cover every value exactly once")
     func histogramBinsCoverEveryValue() {
         let values: [Double] = [41, 42, 55, 60, 61, 99, 120, 121, 400]
         let bins = SVGHistogram.bins(for: values, binCount: 10)
         #expect(bins.reduce(0) { $0 + $1.count } == values.count)
         #expect(SVGHistogram.bins(for: [], binCount: 10).isEmpty)
+        let logBins = SVGHistogram.logBins(for: values)
+        #expect(logBins.reduce(0) { $0 + $1.count } == values.count)
+        #expect(logBins.first?.label == "30–50" && logBins.last?.label == "300–500")
         #expect(ChartAxis.ticks(0...100, count: 5) == [0, 20, 40, 60, 80, 100])
     }
 }

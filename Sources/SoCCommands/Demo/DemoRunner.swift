@@ -155,7 +155,7 @@ package final class DemoRunner {
         let endedAt = now()
         statusCollector.stop()
         let snapshot = statusCollector.snapshot()
-        if let redrawer { redrawer.printAbove([]) }
+        // The last frame stays on screen above the summary.
         say("Stopping both cores…")
         launcher.stop()
         let children = [rt] + appProcesses

@@ -164,16 +164,65 @@ package struct LiveView: Sendable {
 package final class TerminalRedrawer {
     private var linesOnScreen = 0
     private let write: (String) -> Void
+    /// Frame lines are cut to this many visible characters: a line the terminal wraps would take
+    /// two rows, and the cursor-up count of the next redraw would be wrong.
+    package var width: Int
 
     /// A redrawer writing through `write` (stdout by default).
-    package init(write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+    package init(width: Int = TerminalRedrawer.terminalWidth(),
+                 write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+        self.width = width
         self.write = write
+    }
+
+    /// The controlling terminal's width (`stty size`), else `$COLUMNS`, else 100.
+    package static func terminalWidth() -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/stty")
+        process.arguments = ["size", "-F", "/dev/tty"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        if (try? process.run()) != nil {
+            process.waitUntilExit()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            if let columns = text.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+                columns > 20
+            {
+                return columns
+            }
+        }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
+    }
+
+    /// `line` cut to `width` visible characters; ANSI escape sequences take no room.
+    package static func fit(_ line: String, width: Int) -> String {
+        var out = ""
+        var visible = 0
+        var inEscape = false
+        for character in line {
+            if inEscape {
+                out.append(character)
+                if character.isLetter { inEscape = false }
+            } else if character == "\u{1B}" {
+                inEscape = true
+                out.append(character)
+            } else {
+                if visible == width - 1 && line.count > width {
+                    out += "…\u{1B}[0m"
+                    return out
+                }
+                out.append(character)
+                visible += 1
+            }
+        }
+        return out
     }
 
     /// Replaces the previous frame with `lines`.
     package func draw(_ lines: [String]) {
         var out = linesOnScreen > 0 ? "\u{1B}[\(linesOnScreen)A\r" : ""
-        for line in lines { out += "\u{1B}[2K" + line + "\n" }
+        for line in lines { out += "\u{1B}[2K" + Self.fit(line, width: width) + "\n" }
         out += "\u{1B}[J"  // clears what a longer previous frame left below
         linesOnScreen = lines.count
         write(out)

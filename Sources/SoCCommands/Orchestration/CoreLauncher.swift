@@ -54,7 +54,10 @@ public enum Executables {
         if let override = ProcessInfo.processInfo.environment["SPLITSOC_BIN_DIR"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // /proc/self/exe, not argv[0]: a `splitsoc` found through PATH has no directory in argv[0].
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            .map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         if let main = Bundle.main.executableURL, main.lastPathComponent.hasSuffix(".xctest") {
             return main.deletingLastPathComponent()
         }
