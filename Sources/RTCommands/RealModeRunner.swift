@@ -106,7 +106,6 @@ struct RealModeRunner {
         var printedSettings = false
         while !shared.ioDone.load(ordering: .acquiring) {
             if stopRequested.load(ordering: .relaxed) { shared.stopTicks.store(true, ordering: .relaxed) }
-            if let duration = configuration.maxTicks, shared.tickThreadDone.load(ordering: .relaxed) { _ = duration }
             if !printedSettings && shared.origin.load(ordering: .acquiring) != 0 {
                 printedSettings = true
                 say(settingsBox.value.line)
@@ -123,7 +122,7 @@ struct RealModeRunner {
             wallSeconds: Double(end - start) / 1e9, traceRecords: writer.recordCount,
             settings: settingsBox.value, tickLateness: engine.scheduler.tickLateness,
             roundTrip: link.roundTrip, deadlineMisses: engine.scheduler.deadlineMisses,
-            overruns: engine.scheduler.overruns
+            overruns: engine.scheduler.overruns, tasks: engine.scheduler.statistics
         ).write(node: node, link: link)
         return result.failure
     }

@@ -16,6 +16,8 @@ struct RunSummary {
     var roundTrip: LatencyHistogram
     var deadlineMisses: UInt64
     var overruns: UInt64
+    /// Per-task statistics, indexed by `TaskKind.rawValue`.
+    var tasks: [TaskStatistics] = []
 
     func write(node: RTNode, link: RTLink?) {
         let virtualSeconds = Double(ticks) / Double(configuration.board.tickHz)
@@ -41,6 +43,11 @@ struct RunSummary {
             "{\"p50\":\(h.value(atPercentile: 50).microseconds),\"p99\":\(h.value(atPercentile: 99).microseconds),\"max\":\(h.maximum.microseconds),\"count\":\(h.totalCount)}"
         }
         let c = link?.machine.counters ?? LinkCounters()
+        let taskJSON = tasks.enumerated().map { index, t in
+            let name = TaskKind(rawValue: index)?.name ?? "task\(index)"
+            return "\"\(name)\":{\"runs\":\(t.runs),\"exec_us\":\(hist(t.execution)),\"lateness_us\":\(hist(t.lateness)),"
+                + "\"deadline_misses\":\(t.deadlineMisses),\"overruns\":\(t.overruns)}"
+        }.joined(separator: ",")
         let json = """
             {"board":"\(configuration.board.name)","mode":"\(configuration.modeName)","seed":\(configuration.options.seed),\
             "quantum":\(configuration.quantum),"ticks":\(ticks),"tick_hz":\(configuration.board.tickHz),\
@@ -52,7 +59,8 @@ struct RunSummary {
             "interlock_trips":\(node.interlockTrips),"deadline_misses":\(deadlineMisses),"overruns":\(overruns),\
             "link":{"rx_frames":\(c.framesReceived),"tx_frames":\(c.framesSent),"frames_lost":\(c.framesLost),\
             "malformed":\(c.malformed),"unexpected":\(c.unexpected),"resyncs":\(c.resynchronisations),\
-            "tx_dropped":\((link?.txDropped ?? 0) &+ node.outbound.overruns)},\
+            "tx_dropped":\((link?.txDropped ?? 0) &+ node.outbound.overruns),"inbound_overruns":\(node.inbound.overruns)},\
+            "tasks":{\(taskJSON)},\
             "lateness_us":\(hist(tickLateness)),"rtt_us":\(hist(roundTrip)),"thread":\(settings.json),\
             "final_process_milli":\(Int(node.trueProcessValue.rounded()))}
             """

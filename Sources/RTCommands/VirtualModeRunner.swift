@@ -130,7 +130,8 @@ struct VirtualModeRunner {
             configuration: configuration, digest: digest, ticks: engine.nextTick,
             wallSeconds: Double(end - wallAtStart) / 1e9, traceRecords: writer.recordCount,
             settings: ThreadSettings.Outcome(), tickLateness: engine.scheduler.tickLateness, roundTrip: link.roundTrip,
-            deadlineMisses: engine.scheduler.deadlineMisses, overruns: engine.scheduler.overruns
+            deadlineMisses: engine.scheduler.deadlineMisses, overruns: engine.scheduler.overruns,
+            tasks: engine.scheduler.statistics
         ).write(node: node, link: link)
         return failure
     }
