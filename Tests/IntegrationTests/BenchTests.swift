@@ -121,8 +121,8 @@ struct BenchTests {
         }
         corrected.record(10_000_000)  // one 10 ms stall at a 1 ms period hides 9 sends
         plain.record(10_000_000)
-        #expect(plain.histogram.totalCount == 100)
-        #expect(corrected.histogram.totalCount == 109)
+        #expect(plain.recordedCount == 100)
+        #expect(corrected.recordedCount == 109)
         #expect(corrected.measuredCount == 100)
         #expect(corrected.summary.p99 > plain.summary.p99)
     }
@@ -139,8 +139,9 @@ struct BenchTests {
             # Histogram Overflows: 00001
             """
         let distribution = try RTLoopBench.parseCyclictestOutput(output).get()
-        #expect(distribution.histogram.totalCount == 100)
-        #expect(distribution.summary.p50 == 11)
+        #expect(distribution.recordedCount == 100)
+        // HdrHistogram keeps 3 significant digits: 11 µs reads back as 11.0…11.01.
+        #expect(distribution.summary.p50 >= 11 && distribution.summary.p50 <= 11.02)
         #expect(distribution.summary.max >= 249.9 && distribution.summary.max <= 250.2)
     }
 

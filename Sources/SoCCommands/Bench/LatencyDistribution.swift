@@ -72,6 +72,9 @@ struct LatencyDistribution: Sendable {
 
     var isEmpty: Bool { histogram.totalCount == 0 }
 
+    /// Values in the histogram: measured ones plus back-filled ones.
+    var recordedCount: UInt64 { histogram.totalCount }
+
     /// p50/p90/p99/p99.9/max/mean in microseconds.
     var summary: LatencySummary {
         func us(_ ns: UInt64) -> Double { (Double(ns) / 1000).benchRounded(toPlaces: 2) }
