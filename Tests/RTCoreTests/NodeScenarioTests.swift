@@ -154,6 +154,29 @@ struct NodeScenarioTests {
         #expect(abs(h.node.trueProcessValue - 200_000) < 40_000, "speed \(h.node.trueProcessValue)")
     }
 
+    @Test("On the 1 kHz motor, a longer quantum (bridge latency) makes the speed loop track worse")
+    func latencyMattersOnTheMotor() throws {
+        func rmsError(quantum: Int) throws -> Double {
+            let h = try LockstepHarness(board: try Boards.load("motor-1k"), seed: 8, quantum: quantum)
+            h.commandTarget = 3
+            h.handshake()
+            var sum = 0.0
+            var count = 0
+            for _ in 0..<(3_000 / quantum) {
+                h.run(quanta: 1)
+                let error = (h.node.trueProcessValue - 200_000) / 1000
+                if h.engine.nextTick > 500 {  // after the start-up transient
+                    sum += error * error
+                    count += 1
+                }
+            }
+            return (sum / Double(count)).squareRoot()
+        }
+        let fast = try rmsError(quantum: 1)
+        let slow = try rmsError(quantum: 50)
+        #expect(fast < slow, "rms speed error: Q=1 \(fast) rad/s, Q=50 \(slow) rad/s")
+    }
+
     @Test("The duty rate limit bounds the change per tick")
     func rateLimit() throws {
         let h = try LockstepHarness(board: try Boards.load("thermo-i2c"), seed: 9, quantum: 1)  // 100 ‰ per tick
