@@ -149,11 +149,11 @@ struct SandboxTests {
         var driver = Driver(core)
         driver.quanta(1)
         #expect(output.events.isEmpty)
-        clock.step = 30_000_000  // every call now "takes" 30 ms; the thermostat's deadline is 20 ms
+        clock.step = 60_000_000  // every call now "takes" 60 ms; the thermostat's deadline is 50 ms
         driver.quanta(1)
         let regulator = output.events.filter { $0.slot == "regulator" }
         #expect(regulator.map(\.kind) == [.deadlineExceeded, .restarted])
-        #expect(regulator.first?.wireDetail == 30_000)
+        #expect(regulator.first?.wireDetail == 60_000)
         // The over-deadline call's command was discarded; the ack still went out.
         #expect(output.commands.count == 1)
         #expect(output.acks == [10, 20])
