@@ -112,6 +112,8 @@ struct RealModeRunner {
             }
             usleep(5_000)
         }
+        // The I/O thread also ends on a link failure: stop the ticks too before joining.
+        shared.stopTicks.store(true, ordering: .relaxed)
         tickThread.join()
         ioThread.join()
         let end = MonotonicClock.nanoseconds()
