@@ -58,7 +58,8 @@ struct BenchReport {
             ("load average", "start \(m.loadAverageAtStart.map { String($0) }.joined(separator: " / "))"
                 + (m.loadAverageAtEnd.map { ", end " + $0.map { String($0) }.joined(separator: " / ") } ?? "")),
             ("libzmq", m.libzmqVersion), ("build", m.buildConfiguration),
-            ("real-time priority allowed", String(m.realtimePriorityAllowed)), ("started", m.startedAt),
+            ("real-time priority allowed", String(m.realtimePriorityAllowed)),
+            ("scheduler (bench process)", m.schedulerPolicy ?? "?"), ("cpufreq governor", m.cpuGovernor ?? "?"), ("started", m.startedAt),
             ("host", m.hostname),
         ]
         var html = "<h2>Machine</h2><table>"
@@ -86,14 +87,21 @@ struct BenchReport {
     private func latencyBars(_ title: String, _ items: [BenchMeasurement], label: (BenchMeasurement) -> String) -> String {
         var chart = BenchBarChart(title: title, unit: "µs", series: [("p50", "#1f77b4"), ("p99", "#d62728"), ("p99.9", "#9467bd")])
         chart.logScale = true
-        chart.rows = items.map { .init(label: label($0), values: [$0.latency?.p50, $0.latency?.p99, $0.latency?.p999]) }
+        // Measurements without a histogram (the real-time core's own p50/p99/max) have values only.
+        chart.rows = items.map {
+            .init(
+                label: label($0),
+                values: [$0.latency?.p50 ?? $0.values["p50_us"], $0.latency?.p99 ?? $0.values["p99_us"], $0.latency?.p999])
+        }
         return chart.render()
     }
 
     private func percentileCurves(_ title: String, _ items: [BenchMeasurement]) -> String {
         guard let directory else { return "" }
-        var chart = SVGLineChart(title: title, xLabel: "percentile: 0 = p0, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99", yLabel: "µs")
+        // The title goes in the page: the chart's legend takes its top row when there are many series.
+        var chart = SVGLineChart(title: "", xLabel: "percentile: 0 = p0, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99", yLabel: "µs")
         var maxY = 0.0
+        var maxX = 1.0
         for (index, m) in items.enumerated() {
             guard let file = m.hgrmFile,
                 let text = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
@@ -106,12 +114,13 @@ struct BenchReport {
                 points.append((x, point.value))
             }
             maxY = max(maxY, points.map(\.y).max() ?? 0)
+            maxX = max(maxX, points.last?.x ?? 0)
             chart.series.append(.init(name: m.id, color: Self.palette[index % Self.palette.count], points: points))
         }
         guard !chart.series.isEmpty else { return "" }
-        chart.xRange = 0...4.5
+        chart.xRange = 0...min(4.5, maxX.rounded(.up))
         chart.yRange = 0...max(1, maxY * 1.05)
-        return chart.render()
+        return "<h3>\(htmlEscaped(title))</h3>" + chart.render()
     }
 
     private func bridgeSection() -> String {

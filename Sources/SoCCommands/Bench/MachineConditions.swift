@@ -24,6 +24,10 @@ struct MachineConditions: Codable, Sendable {
     /// The CPUs the bench process may run on (its affinity mask), e.g. "0-1".
     var allowedCPUs: String
     var isVirtualMachine: Bool
+    /// The bench process's scheduling policy (SCHED_OTHER for the driver; loops set their own).
+    var schedulerPolicy: String?
+    /// cpufreq governor of CPU 0, when the kernel exposes one (VMs often do not).
+    var cpuGovernor: String?
     var startedAt: String
 
     static func current() -> MachineConditions {
@@ -63,7 +67,11 @@ struct MachineConditions: Codable, Sendable {
             loadAverageAtStart: loadAverage(), loadAverageAtEnd: nil, libzmqVersion: ZMQVersion.current.description,
             buildConfiguration: configuration, swiftVersion: swiftCompilerVersion,
             realtimePriorityAllowed: getuid() == 0 || rtprio > 0, allowedCPUs: allowed,
-            isVirtualMachine: cpuinfo.contains(" hypervisor"), startedAt: formatter.string(from: Date()))
+            isVirtualMachine: cpuinfo.contains(" hypervisor"),
+            schedulerPolicy: ["SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE"]
+                .dropFirst(Int(max(0, splitsoc_current_policy()))).first ?? "?",
+            cpuGovernor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") ?? "none exposed",
+            startedAt: formatter.string(from: Date()))
     }
 
     static func loadAverage() -> [Double] {
@@ -90,7 +98,8 @@ struct MachineConditions: Codable, Sendable {
             "host=\(hostname)", "cpu=\"\(cpuModel)\"", "cpus=\(onlineCPUs)", "allowed_cpus=\(allowedCPUs)",
             "kernel=\"\(kernel)\"", "preempt_rt=\(preemptRT)", "vm=\(isVirtualMachine)", "clocksource=\(clockSource)",
             "loadavg=\(loadAverageAtStart.map { String($0) }.joined(separator: "/"))", "libzmq=\(libzmqVersion)",
-            "build=\(buildConfiguration)", "rtprio_allowed=\(realtimePriorityAllowed)",
+            "build=\(buildConfiguration)", "rtprio_allowed=\(realtimePriorityAllowed)", "sched=\(schedulerPolicy ?? "?")",
+            "governor=\((cpuGovernor ?? "?").replacingOccurrences(of: " ", with: "_"))",
         ].joined(separator: " ")
     }
 }
