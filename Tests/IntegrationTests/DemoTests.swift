@@ -143,7 +143,9 @@ struct DemoRenderingTests {
 
         let event = try PublishedMessage.parse(
             #"event {"t_ms":1500,"kind":"swapped","slot":"regulator","from":"1.0","to":"1.1","detail":"…"}"#)
-        #expect(event == .event(AppEvent(kind: "swapped", slot: "regulator", from: "1.0", to: "1.1", detail: "…")))
+        var expected = AppEvent(kind: "swapped", slot: "regulator", from: "1.0", to: "1.1", detail: "…")
+        expected.tMs = 1500
+        #expect(event == .event(expected))
     }
 
     @Test("Malformed messages are refused with a reason and counted by the recording")
@@ -384,6 +386,30 @@ struct DemoEndToEndTests {
             }
             #expect(pids.count >= 3, "rt, first app, restarted app: \(stdout)")
             for pid in pids { #expect(Self.isGone(pid), "pid \(pid) still alive") }
+        }
+    }
+
+    @Test("splitsoc monitor shows a running system's status as plain lines", .timeLimit(.minutes(2)))
+    func monitorPrintsPlainLines() throws {
+        let splitsoc = try ProcessHarness.executablePath(named: "splitsoc")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("demo-mon-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: out) }
+        try withProcessHarness(hardTimeout: .seconds(100)) { harness in
+            let demo = try harness.spawn(splitsoc, ["demo", "--no-story", "--duration", "30", "--out", out.path])
+            let statusLine = try demo.waitForLine(containing: "rt status", timeout: .seconds(90))
+            let telemetryLine = try demo.waitForLine(containing: "app telemetry", timeout: .seconds(5))
+            func endpoint(_ line: String) throws -> String {
+                try #require(line.split(separator: " ").first { $0.hasPrefix("ipc://") }.map(String.init), "\(line)")
+            }
+            let monitor = try harness.spawn(
+                splitsoc, ["monitor", "--status", try endpoint(statusLine), "--telemetry", try endpoint(telemetryLine),
+                           "--duration", "3"])
+            #expect(try monitor.waitForExit(timeout: .seconds(30)) == 0, "\(monitor.report())")
+            let lines = monitor.stdout.split(separator: "\n").filter { $0.contains("rt=") }
+            #expect(lines.count >= 2, "\(monitor.stdout)")
+            #expect(lines.contains { $0.contains("rt=normal") && $0.contains("regulator=thermostat@1.0") }, "\(monitor.stdout)")
+            demo.send(signal: SIGINT)
+            #expect(try demo.waitForExit(timeout: .seconds(20)) == 128 + SIGINT)
         }
     }
 

@@ -40,8 +40,9 @@ struct TutorialDocument {
 /// Runs the tutorial as written, so that it never rots: its files are written to a temporary folder,
 /// its commands run with `splitsoc` on `PATH`, against a real `splitsoc demo --no-story`.
 ///
-/// Two adjustments, both mechanical: the tutorial's relative folder `my-modules` is replaced by the
-/// temporary folder, and the example control endpoint by the one the demo printed.
+/// Three adjustments, all mechanical: the tutorial's relative folder `my-modules` is replaced by the
+/// temporary folder, the example control endpoint by the one the demo printed, and every step starts
+/// with `CONTROL` set (the tutorial's steps share one terminal; here each is its own shell).
 @Suite("docs/tutorial-first-module.md runs as written", .serialized)
 struct TutorialTests {
     static let exampleEndpoint = "ipc:///tmp/splitsoc-41230-1234567/app-control"
@@ -84,7 +85,8 @@ struct TutorialTests {
             /// Runs a step's shell text with `splitsoc` on PATH and the adjustments above.
             func run(_ step: String) throws -> String {
                 let text = try #require(document.steps[step], "no step \(step)")
-                let script = "set -e\nexport PATH=\"\(binDirectory):$PATH\"\n"
+                // The steps share one terminal in the tutorial: CONTROL, set in the swap step, stays set.
+                let script = "set -e\nexport PATH=\"\(binDirectory):$PATH\"\nCONTROL=\"\(control)\"\n"
                     + text.replacingOccurrences(of: "my-modules", with: work + "/my-modules")
                         .replacingOccurrences(of: Self.exampleEndpoint, with: control)
                 let shell = try harness.spawn("/bin/sh", ["-c", script], name: "step-\(step)")
@@ -138,7 +140,9 @@ struct TutorialTests {
                 Thread.sleep(forTimeInterval: 0.1)
             }
             #expect(rolledBack, "regulator after the broken swap: \(module)")
-            #expect(demo.stdout.contains("rolled"), "the demo's event lines show the rollback")
+            // The demo prints each event on its next refresh (10 Hz).
+            let rollbackLine = try demo.waitForLine(containing: "rolled back 2.1 -> 2.0", timeout: .seconds(10))
+            #expect(rollbackLine.contains("[app] regulator:"), "the demo's event line: \(rollbackLine)")
 
             // Ctrl-C stops the demo and both cores.
             demo.send(signal: SIGINT)

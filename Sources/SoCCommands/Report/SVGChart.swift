@@ -58,7 +58,7 @@ package enum ChartAxis {
     package static func logTicks(_ range: ClosedRange<Double>) -> [Double] {
         guard range.lowerBound > 0 else { return [] }
         let first = Int(floor(log10(range.lowerBound))), last = Int(ceil(log10(range.upperBound)))
-        let multipliers: [Double] = last - first > 3 ? [1] : [1, 2, 5]
+        let multipliers: [Double] = last - first > 2 ? [1] : [1, 2, 5]
         var result: [Double] = []
         for exponent in first...last {
             for m in multipliers {
