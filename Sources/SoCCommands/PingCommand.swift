@@ -138,10 +138,12 @@ enum PingReport {
     static func line(transport: PingTransport, mode: PingMode, settings: PingSettings, result: PingResult) -> String {
         let histogram = result.histogram
         return "ping transport=\(transport.rawValue) mode=\(mode.rawValue) payload_bytes=\(result.payloadBytes) "
-            + "count=\(histogram.totalCount) "
+            + "count=\(settings.count) "
             + "p50_us=\(microseconds(histogram.valueAtPercentile(50))) "
             + "p99_us=\(microseconds(histogram.valueAtPercentile(99))) "
             + "max_us=\(microseconds(histogram.max)) mismatched=\(result.mismatched)"
+            // With --rate, HdrHistogram adds the round trips a stalled reply delayed (coordinated omission).
+            + (settings.rate == nil ? "" : " recorded=\(histogram.totalCount)")
     }
 
     static func ratio(transport: PingTransport, framed: PingResult, raw: PingResult) -> String {

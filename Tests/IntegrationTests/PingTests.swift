@@ -46,6 +46,25 @@ struct PingTests {
         #expect(!lines.contains { $0.contains("transport=\(transport == "ipc" ? "tcp" : "ipc")") })
     }
 
+    @Test("a paced ping records at least one value per round trip (coordinated-omission correction adds, never drops)")
+    func pacedPingRecordsEveryRoundTrip() throws {
+        let output = try withProcessHarness { harness in
+            let ping = try harness.spawn("splitsoc", ["ping", "--transport", "ipc", "--count", "100", "--warmup", "10", "--rate", "2000", "--payload", "64"])
+            #expect(try ping.waitForExit(timeout: .seconds(50)) == 0, "\(ping.report())")
+            return ping.stdout
+        }
+        let lines = output.split(separator: "\n")
+        #expect(lines.first { $0.hasPrefix("ping host=") }.map { keyValues($0)["rate_hz"] } == "2000")
+        let raw = try #require(lines.first { $0.contains("mode=raw ") })
+        #expect(keyValues(raw)["payload_bytes"] == "64")
+        for line in lines where line.contains("mode=") {
+            let values = keyValues(line)
+            #expect(values["count"] == "100")
+            let recorded = try #require(values["recorded"].flatMap(Int.init))
+            #expect(recorded >= 100)
+        }
+    }
+
     @Test("ping with a bad flag exits 64 with a clear message and measures nothing")
     func badFlagIsAClearError() throws {
         try withProcessHarness { harness in
