@@ -75,6 +75,8 @@ public struct PingCommand: ParsableCommand {
             try PingEcho(endpoint: echo, raw: raw).run()
             return
         }
+        // Ctrl-C stops the echo children too (they would otherwise notice the orphaning within a second).
+        OrchestratorSignals.install()
         let payloadBytes = payload ?? PingCommand.frameSize
         let transports: [PingTransport] = transport == .both ? [.ipc, .tcp] : [transport == .ipc ? .ipc : .tcp]
         let settings = PingSettings(count: count, warmup: warmup, rawPayload: payloadBytes, rate: rate)
