@@ -137,6 +137,8 @@ public struct LinkStateMachine: ~Copyable {
     private var nextHeartbeatAt: UInt64 = 0
     private var nextHelloAt: UInt64 = 0
     private var pendingNonce: UInt32 = 0
+    /// The capabilities both sides agreed on in the current session.
+    public private(set) var agreedCapabilities: LinkCapabilities = []
     private var nonceState: UInt64
 
     public init(configuration: LinkConfiguration) {
@@ -171,7 +173,15 @@ public struct LinkStateMachine: ~Copyable {
         guard case .established = state else {
             return notInSession(frame)
         }
+        if configuration.role == .application, case .reject(let reject) = frame.message, reject.code == .notReady {
+            // A restarted real-time core numbers its frames from 1 again, so this Reject may look
+            // "old"; it only ever makes us handshake again, so it is honoured whatever its sequence.
+            counters.rejectsReceived += 1
+            pendingNonce = 0
+            return beginHandshake(now: now)
+        }
         guard acceptSequence(frame.sequence) else { return .none }
+        guard isAllowedInSession(frame.message) else { return unexpected(frame) }
         lastHeardAt = now
         switch frame.message {
         case .heartbeat(let heartbeat):
@@ -179,14 +189,14 @@ public struct LinkStateMachine: ~Copyable {
             return .none
         case .goodbye(let goodbye):
             state = configuration.role == .realTime ? .idle : .handshaking
-            if configuration.role == .application { nextHelloAt = now &+ configuration.helloRetryNanoseconds }
+            if configuration.role == .application {
+                // The next Hello (after one retry interval) opens a new session with a fresh nonce.
+                pendingNonce = 0
+                nextHelloAt = now &+ configuration.helloRetryNanoseconds
+            }
             return .peerLeft(goodbye.reason)
         case .reject(let reject):
             counters.rejectsReceived += 1
-            if configuration.role == .application && reject.code == .notReady {
-                // The real-time core no longer knows our session (it restarted): handshake again.
-                return beginHandshake(now: now)
-            }
             return .rejectedByPeer(reject)
         case .sample, .tickGrant:
             return configuration.role == .application ? .deliver(frame.message) : unexpected(frame)
@@ -197,15 +207,20 @@ public struct LinkStateMachine: ~Copyable {
         }
     }
 
-    /// Bytes from the peer that did not decode. Counted; answered with a `Reject` when the frame
-    /// got far enough to name it (`peek` from `FrameCodec.peekTypeAndSequence`).
+    /// Bytes from the peer that did not decode. Counted, and answered with a `Reject` naming the
+    /// frame as far as it could be read (`peek` from `FrameCodec.peekTypeAndSequence`), except that
+    /// a Reject is never answered with a Reject (two confused peers must not ping-pong; SPEC §4.4).
+    /// A `Hello` of a version we do not speak gets `versionMismatch`, so the peer learns why.
     public mutating func decodeFailed(
         _ error: DecodeError, peek: (type: UInt8, sequence: UInt32)?, now: UInt64
     ) -> LinkAction {
         counters.malformed += 1
+        if peek?.type == MessageType.reject.rawValue { return .none }
+        let code: RejectCode =
+            error.kind == .unsupportedVersion && peek?.type == MessageType.hello.rawValue
+            ? .versionMismatch : .malformedFrame
         counters.rejectsSent += 1
-        return .send(
-            .reject(Reject(code: .malformedFrame, refusedType: peek?.type ?? 0, refusedSequence: peek?.sequence ?? 0)))
+        return .send(.reject(Reject(code: code, refusedType: peek?.type ?? 0, refusedSequence: peek?.sequence ?? 0)))
     }
 
     /// Checks the timers: heartbeat due, liveness expired, `Hello` retry due. Call it at least
@@ -288,6 +303,7 @@ public struct LinkStateMachine: ~Copyable {
         let resynchronised = state != .idle
         if resynchronised { counters.resynchronisations += 1 }
         counters.sessionsEstablished += 1
+        agreedCapabilities = configuration.capabilities.intersection(hello.capabilities)
         state = .established(sessionID: hello.sessionID)
         startSession(firstInbound: frame.sequence, now: now)
         return .established(
@@ -322,6 +338,7 @@ public struct LinkStateMachine: ~Copyable {
         let resynchronised = counters.sessionsEstablished > 0
         if resynchronised { counters.resynchronisations += 1 }
         counters.sessionsEstablished += 1
+        agreedCapabilities = ack.capabilities
         state = .established(sessionID: ack.sessionID)
         startSession(firstInbound: frame.sequence, now: now)
         return .established(session, sessionID: ack.sessionID, reply: nil, resynchronised: resynchronised)
@@ -354,6 +371,18 @@ public struct LinkStateMachine: ~Copyable {
         return true
     }
 
+    /// Whether the agreed capabilities allow this message (SPEC §4.2): a peer that did not offer
+    /// `samples` gets none, and one that did not get `commands` agreed may not send any.
+    private func isAllowedInSession(_ message: Message) -> Bool {
+        switch message {
+        case .sample: return agreedCapabilities.contains(.samples)
+        case .command: return agreedCapabilities.contains(.commands)
+        case .moduleEvent: return agreedCapabilities.contains(.moduleEvents)
+        case .tickGrant, .tickAck: return agreedCapabilities.contains(.lockstep)
+        case .hello, .helloAck, .heartbeat, .reject, .goodbye: return true
+        }
+    }
+
     /// Serial number arithmetic (RFC 1982): 1 ... 2^31−1 ahead is newer; anything else is old.
     private func isNewer(_ sequence: UInt32, than last: UInt32) -> Bool {
         let distance = sequence &- last
@@ -363,6 +392,14 @@ public struct LinkStateMachine: ~Copyable {
     // MARK: Refusals
 
     private mutating func notInSession(_ frame: Frame) -> LinkAction {
+        if configuration.role == .application, state == .handshaking, case .reject(let reject) = frame.message,
+            reject.code == .versionMismatch || reject.code == .missingCapability
+        {
+            // The real-time core refused our Hello: retrying cannot help (SPEC §4.1 step 5).
+            counters.rejectsReceived += 1
+            state = .refused(reject.code)
+            return .handshakeRefused(reject)
+        }
         switch frame.message {
         case .goodbye, .heartbeat, .reject:
             counters.unexpected += 1

@@ -84,10 +84,11 @@ struct LinkStateMachineTests {
         let action = try pair.appSends(hello)
         #expect(action == .send(.reject(Reject(code: .missingCapability, refusedType: 0x01, refusedSequence: 1))))
         #expect(pair.rt.state == .idle)
-        let appAction = try pair.rtSends(
-            .reject(Reject(code: .missingCapability, refusedType: 0x01, refusedSequence: 1)))
-        // Before a session, the app end only counts a Reject that is not an answer it can use.
-        #expect(appAction == .none)
+        let refusal = Reject(code: .missingCapability, refusedType: 0x01, refusedSequence: 1)
+        // Retrying cannot help: the app end stops in `refused` (SPEC §4.1 step 5).
+        #expect(try pair.rtSends(.reject(refusal)) == .handshakeRefused(refusal))
+        #expect(pair.app.state == .refused(.missingCapability))
+        #expect(pair.app.pollTimers(now: pair.now + 1_000_000_000) == .none)
     }
 
     @Test("A Hello whose version range excludes v1 is rejected with versionMismatch")
@@ -145,17 +146,27 @@ struct LinkStateMachineTests {
         #expect(pair.rt.counters.duplicatesDropped == 1)
     }
 
-    @Test("Sequence numbers wrap around 2^32 without counting a gap")
+    @Test("Sequence numbers wrap around 2^32: counting continues through zero")
     func sequenceWraps() throws {
         var pair = LinkPair()
         _ = try pair.handshake()
         var frame = pair.app.makeFrame(.tickAck(throughTick: 1), timestamp: 0)
-        frame.sequence = UInt32.max
-        _ = pair.rt.frameReceived(frame, now: pair.now)
+        // Walk the sequence up to the top of the space in steps the wrap-around rule calls newer.
+        for sequence: UInt32 in [0x7FFF_FFFF, 0xFFFF_FFFE, 0xFFFF_FFFF] {
+            frame.sequence = sequence
+            #expect(pair.rt.frameReceived(frame, now: pair.now) == .deliver(.tickAck(throughTick: 1)))
+        }
+        let lostBeforeWrap = pair.rt.counters.framesLost
         frame.sequence = 0
         #expect(pair.rt.frameReceived(frame, now: pair.now) == .deliver(.tickAck(throughTick: 1)))
-        #expect(pair.rt.counters.framesLost == UInt64(UInt32.max) - 2)
+        frame.sequence = 2
+        #expect(pair.rt.frameReceived(frame, now: pair.now) == .deliver(.tickAck(throughTick: 1)))
+        #expect(pair.rt.counters.framesLost == lostBeforeWrap + 1)
         #expect(pair.rt.counters.duplicatesDropped == 0)
+        // Half the space behind is old.
+        frame.sequence = 0x8000_0002
+        #expect(pair.rt.frameReceived(frame, now: pair.now) == .none)
+        #expect(pair.rt.counters.duplicatesDropped == 1)
     }
 
     @Test("A restarted application core's new Hello replaces the session and counts a resync")
@@ -209,6 +220,43 @@ struct LinkStateMachineTests {
         let action = rt.decodeFailed(DecodeError(.checksumMismatch, at: 20), peek: (0x20, 77), now: 0)
         #expect(action == .send(.reject(Reject(code: .malformedFrame, refusedType: 0x20, refusedSequence: 77))))
         #expect(rt.counters.malformed == 1)
+    }
+
+    @Test("A malformed Reject is counted but never answered, so peers cannot ping-pong")
+    func malformedRejectIsNotAnswered() {
+        var rt = LinkStateMachine(
+            configuration: LinkConfiguration(
+                role: .realTime,
+                sessionParameters: SessionParameters(clockMode: .real, tickPeriodNanoseconds: 1_000_000, quantumTicks: 1)))
+        #expect(rt.decodeFailed(DecodeError(.checksumMismatch, at: 20), peek: (0x04, 5), now: 0) == .none)
+        #expect(rt.counters.malformed == 1)
+        #expect(rt.counters.rejectsSent == 0)
+        // A Hello of an unknown version learns why.
+        let action = rt.decodeFailed(DecodeError(.unsupportedVersion, at: 2), peek: (0x01, 1), now: 0)
+        #expect(action == .send(.reject(Reject(code: .versionMismatch, refusedType: 0x01, refusedSequence: 1))))
+    }
+
+    @Test("Messages outside the agreed capabilities are refused")
+    func capabilitiesAreEnforced() throws {
+        var pair = LinkPair(required: [], appCapabilities: [.samples, .lockstep])
+        _ = try pair.handshake()
+        #expect(pair.rt.agreedCapabilities == [.samples, .lockstep])
+        guard case .send(.reject(let reject)) = try pair.appSends(.command(Command(target: 1, milliValue: 0, validTicks: 0)))
+        else { throw Unexpected() }
+        #expect(reject.code == .unexpectedMessage)
+        #expect(try pair.appSends(.tickAck(throughTick: 1)) == .deliver(.tickAck(throughTick: 1)))
+    }
+
+    @Test("After a Goodbye the app's next Hello carries a fresh nonce")
+    func goodbyeGivesFreshNonce() throws {
+        var pair = LinkPair()
+        _ = try pair.handshake()
+        guard case .established(let firstSession) = pair.app.state else { throw Unexpected() }
+        #expect(try pair.rtSends(.goodbye(Goodbye(reason: .restarting))) == .peerLeft(.restarting))
+        guard case .send(.hello(let hello)) = pair.app.pollTimers(now: pair.now + 200_000_000) else {
+            throw Unexpected()
+        }
+        #expect(hello.sessionID != firstSession)
     }
 
     @Test("Goodbye ends the session on both roles")
