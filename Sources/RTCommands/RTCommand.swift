@@ -16,58 +16,58 @@ public struct RTCommand: ParsableCommand {
             Boards: firmware-mock/boards/*.toml (thermo-adc, thermo-i2c, motor-1k).
             """)
 
-    @Option(help: "Board name (firmware-mock/boards/NAME.toml) or path to a board .toml file.")
+    @Option(help: ArgumentHelp("Board name (firmware-mock/boards/NAME.toml) or path to a board .toml file.", valueName: "name|path.toml"))
     var board: String = "thermo-adc"
 
-    @Option(help: "Link endpoint to bind (ipc://PATH or tcp://HOST:PORT).")
+    @Option(help: ArgumentHelp("Link endpoint to bind (ipc://PATH or tcp://HOST:PORT).", valueName: "endpoint"))
     var link: String?
 
-    @Option(help: "Clock mode: real (CLOCK_MONOTONIC) or virtual (lockstep with the application core).")
+    @Option(help: ArgumentHelp("Clock mode: real (CLOCK_MONOTONIC) or virtual (lockstep with the application core).", valueName: "real|virtual"))
     var clock: ClockChoice = .real
 
-    @Option(help: "Virtual clock: ticks per grant.")
+    @Option(help: ArgumentHelp("Virtual clock: ticks per grant.", valueName: "ticks"))
     var quantum: Int = 10
 
-    @Option(help: "Run this many seconds (virtual clock: virtual seconds), then exit.")
+    @Option(help: ArgumentHelp("Run this many seconds (virtual clock: virtual seconds), then exit.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(help: "Run this many ticks, then exit.")
+    @Option(help: ArgumentHelp("Run this many ticks, then exit.", valueName: "n"))
     var ticks: UInt64?
 
-    @Option(help: "Seed of the plant noise and fault injection.")
+    @Option(help: ArgumentHelp("Seed of the plant noise and fault injection.", valueName: "n"))
     var seed: UInt64 = 1
 
-    @Option(help: "Write the run's trace to this file (docs/trace-format.md).")
+    @Option(help: ArgumentHelp("Write the run's trace to this file (docs/trace-format.md).", valueName: "file"))
     var trace: String?
 
-    @Option(help: "Write a JSON summary of the run to this file.")
+    @Option(help: ArgumentHelp("Write a JSON summary of the run to this file.", valueName: "file.json"))
     var summary: String?
 
-    @Option(help: "Bind a PUB socket here and publish a JSON status line every 100 ms.")
+    @Option(help: ArgumentHelp("Bind a PUB socket here and publish a JSON status line every 100 ms.", valueName: "endpoint"))
     var status: String?
 
-    @Option(help: "Operator setpoint (milli-°C; milli-rad/s on a motor board).")
+    @Option(help: ArgumentHelp("Operator setpoint (milli-°C; milli-rad/s on a motor board).", valueName: "milli-units"))
     var setpoint: Int32?
 
-    @Option(help: "Ambient temperature (milli-°C).")
+    @Option(help: ArgumentHelp("Ambient temperature (milli-°C).", valueName: "milli-°C"))
     var ambient: Int32?
 
-    @Option(help: "Apply the inputs in this file at their ticks (lines `TICK setpoint|ambient|sensor|i2c-nack VALUE`).")
+    @Option(help: ArgumentHelp("Apply the inputs in this file at their ticks (lines `TICK setpoint|ambient|sensor|i2c-nack VALUE`).", valueName: "file"))
     var stimuli: String?
 
-    @Option(name: .customLong("heartbeat-ms"), help: "Heartbeat interval (ms).")
+    @Option(name: .customLong("heartbeat-ms"), help: ArgumentHelp("Heartbeat interval (ms).", valueName: "ms"))
     var heartbeatMilliseconds: UInt16 = 50
 
-    @Option(name: .customLong("liveness-ms"), help: "Peer liveness timeout (ms).")
+    @Option(name: .customLong("liveness-ms"), help: ArgumentHelp("Peer liveness timeout (ms).", valueName: "ms"))
     var livenessMilliseconds: UInt16 = 250
 
-    @Option(name: .customLong("ack-timeout-ms"), help: "Virtual clock: how long to wait for a TickAck (ms).")
+    @Option(name: .customLong("ack-timeout-ms"), help: ArgumentHelp("Virtual clock: how long to wait for a TickAck (ms).", valueName: "ms"))
     var ackTimeoutMilliseconds: UInt32 = 2000
 
-    @Option(name: .customLong("rt-priority"), help: "Run the tick thread SCHED_FIFO at this priority (1-99).")
+    @Option(name: .customLong("rt-priority"), help: ArgumentHelp("Run the tick thread SCHED_FIFO at this priority (1-99).", valueName: "1-99"))
     var rtPriority: Int32?
 
-    @Option(help: "Pin the tick thread to this CPU.")
+    @Option(help: ArgumentHelp("Pin the tick thread to this CPU.", valueName: "n"))
     var cpu: Int32?
 
     @Flag(help: "Lock the process's memory (mlockall).")
