@@ -59,6 +59,10 @@ struct MachineConditions: Codable, Sendable {
             limits.split(separator: "\n").first { $0.hasPrefix("Max realtime priority") }
             .flatMap { $0.split(separator: " ").dropFirst(3).first }.flatMap { Int($0) } ?? 0
         let formatter = ISO8601DateFormatter()
+        let policies = ["SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE"]
+        let policyIndex = Int(splitsoc_current_policy())
+        let policy = policies.indices.contains(policyIndex) ? policies[policyIndex] : "?"
+        let governor: String = read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") ?? "none exposed"
         return MachineConditions(
             hostname: ProcessInfo.processInfo.hostName, cpuModel: model, onlineCPUs: Int(splitsoc_cpu_count()),
             kernel: kernel,
@@ -68,9 +72,8 @@ struct MachineConditions: Codable, Sendable {
             buildConfiguration: configuration, swiftVersion: swiftCompilerVersion,
             realtimePriorityAllowed: getuid() == 0 || rtprio > 0, allowedCPUs: allowed,
             isVirtualMachine: cpuinfo.contains(" hypervisor"),
-            schedulerPolicy: ["SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE"]
-                .dropFirst(Int(max(0, splitsoc_current_policy()))).first ?? "?",
-            cpuGovernor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") ?? "none exposed",
+            schedulerPolicy: policy,
+            cpuGovernor: governor,
             startedAt: formatter.string(from: Date()))
     }
 
