@@ -86,18 +86,21 @@ final class BareWasmHost {
 
     // MARK: Host functions (the raw, allocation-free form)
 
-    private func guestBytes(_ offset: UInt32, _ count: Int) throws -> UnsafeMutableRawBufferPointer {
-        guard count >= 0, Int(offset) + count <= memory.byteCount else { throw BareHostFault(description: "bad guest pointer") }
-        return memory.withUnsafeMutableBufferPointer(offset: UInt(offset), count: count) { $0 }
+    /// Runs `body` over `count` guest bytes at `offset`, bounds-checked first (WasmKit
+    /// preconditions on a bad range). One memory access per host call, as AppCore does.
+    private func withGuestBytes(_ offset: UInt32, _ count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) throws {
+        guard count >= 0, Int(offset) + count <= memory.byteCount else {
+            throw BareHostFault(description: "bad guest pointer")
+        }
+        memory.withUnsafeMutableBufferPointer(offset: UInt(offset), count: count, body)
     }
 
-    private func store(_ sample: Sample, at offset: UInt32) throws {
-        let bytes = try guestBytes(offset, 16)
-        bytes.storeBytes(of: sample.timestamp.littleEndian, toByteOffset: 0, as: Int64.self)
-        bytes.storeBytes(of: sample.value.littleEndian, toByteOffset: 8, as: Int32.self)
-        bytes.storeBytes(of: sample.channel, toByteOffset: 12, as: UInt8.self)
-        bytes.storeBytes(of: sample.status, toByteOffset: 13, as: UInt8.self)
-        bytes.storeBytes(of: UInt16(0), toByteOffset: 14, as: UInt16.self)
+    private static func store(_ sample: Sample, into bytes: UnsafeMutableRawBufferPointer, at offset: Int) {
+        bytes.storeBytes(of: sample.timestamp.littleEndian, toByteOffset: offset, as: Int64.self)
+        bytes.storeBytes(of: sample.value.littleEndian, toByteOffset: offset + 8, as: Int32.self)
+        bytes.storeBytes(of: sample.channel, toByteOffset: offset + 12, as: UInt8.self)
+        bytes.storeBytes(of: sample.status, toByteOffset: offset + 13, as: UInt8.self)
+        bytes.storeBytes(of: UInt16(0), toByteOffset: offset + 14, as: UInt16.self)
     }
 
     private func makeHostFunction(_ name: String) -> Function {
@@ -113,7 +116,11 @@ final class BareWasmHost {
                 var n = 0
                 if first >= 0 && max > 0 && first < batch.count {
                     n = Swift.min(max, batch.count - first)
-                    for i in 0..<n { try store(batch[first + i], at: p[1].i32 &+ UInt32(i * 16)) }
+                    try batch.withUnsafeBufferPointer { samples in
+                        try withGuestBytes(p[1].i32, n * 16) { bytes in
+                            for i in 0..<n { Self.store(samples[first + i], into: bytes, at: i * 16) }
+                        }
+                    }
                 }
                 out[0] = .i32(UInt32(n))
             }
@@ -126,7 +133,7 @@ final class BareWasmHost {
                     break
                 }
                 if found == nil { found = latest[channel] }
-                if let found { try store(found, at: p[1].i32) }
+                if let found { try withGuestBytes(p[1].i32, 16) { Self.store(found, into: $0, at: 0) } }
                 out[0] = .i32(found == nil ? 0 : 1)
             }
         case "write_sample":

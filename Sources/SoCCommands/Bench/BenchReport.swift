@@ -191,18 +191,31 @@ struct BenchReport {
         var html = "<h2>Control quality vs sensor-to-actuator delay</h2>"
         html += "<p>Virtual-clock runs of the real cores: a command computed from tick k takes effect at the next quantum "
         html += "boundary, so the delay is 1…Q ticks.</p>"
-        for (metric, unit) in [("overshoot_pct", "%"), ("settling_s", "s"), ("iae_degC_s", "°C·s")] {
-            var chart = SVGLineChart(title: "\(metric) vs quantum", xLabel: "quantum (ticks)", yLabel: unit)
+        var boards: [String] = []
+        for m in items where !boards.contains(m.parameters["board"] ?? "?") { boards.append(m.parameters["board"] ?? "?") }
+        for (metric, unit) in [("overshoot_pct", "%"), ("settling_s", "s"), ("iae_degC_s", "°C·s"), ("rt_failsafe_entries", "")] {
+            var chart = SVGLineChart(title: "", xLabel: "quantum (ticks) = largest sensor-to-actuator delay", yLabel: unit)
             chart.height = 220
-            chart.series.append(
-                .init(
-                    name: metric, color: "#d62728",
-                    points: items.compactMap { m in
-                        guard let q = m.values["quantum_ticks"], let v = m.values[metric] else { return nil }
-                        return (q, v)
-                    }))
-            if chart.series[0].points.count >= 1 { html += chart.render() }
+            for (index, board) in boards.enumerated() {
+                let points = items.filter { ($0.parameters["board"] ?? "?") == board }.compactMap { m -> (x: Double, y: Double)? in
+                    guard let q = m.values["quantum_ticks"], let v = m.values[metric] else { return nil }
+                    return (q, v)
+                }
+                if !points.isEmpty {
+                    chart.series.append(.init(name: board, color: Self.palette[index % Self.palette.count], points: points))
+                }
+            }
+            if !chart.series.isEmpty { html += "<h3>\(htmlEscaped(metric)) vs quantum</h3>" + chart.render() }
         }
+        html += "<table><tr><th>board</th><th>quantum</th><th>overshoot %</th><th>settling s</th><th>IAE °C·s</th>"
+        html += "<th>commands accepted</th><th>fail-safe entries</th></tr>"
+        for m in items {
+            func f(_ key: String) -> String { m.values[key].map { ChartAxis.label($0) } ?? "–" }
+            html += "<tr><td>\(htmlEscaped(m.parameters["board"] ?? ""))</td><td>\(f("quantum_ticks"))</td>"
+            html += "<td>\(f("overshoot_pct"))</td><td>\(f("settling_s"))</td><td>\(f("iae_degC_s"))</td>"
+            html += "<td>\(f("commands_accepted"))</td><td>\(f("rt_failsafe_entries"))</td></tr>"
+        }
+        html += "</table>"
         return html
     }
 

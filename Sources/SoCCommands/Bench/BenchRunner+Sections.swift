@@ -192,21 +192,40 @@ extension BenchRunner {
         let ticks = section?.ticks ?? 30_000
         let modules = section?.modules ?? ["calibrate-filter", "thermostat"]
         let band = section?.settleBandMilliC ?? 500
-        for quantum in quanta {
-            let id = "control/q\(quantum)"
-            let progress = beginStep("control quality, quantum \(quantum)")
+        let boards = section?.boards ?? [section?.board ?? "thermo-adc"]
+        for board in boards {
+            let boardName = URL(fileURLWithPath: board).deletingPathExtension().lastPathComponent
+            // A .toml path is relative to the checkout; a bare name is a board of firmware-mock/boards.
+            let boardArgument =
+                board.hasSuffix(".toml") && !board.hasPrefix("/")
+                ? URL(fileURLWithPath: packageRoot).appendingPathComponent(board).path : board
+            for quantum in quanta {
+                runControl(
+                    board: boardArgument, boardName: boardName, quantum: quantum, ticks: ticks, modules: modules,
+                    band: band, setpoint: section?.setpointMilliC)
+            }
+        }
+    }
+
+    private func runControl(
+        board: String, boardName: String, quantum: Int, ticks: Int, modules: [String], band: Int, setpoint: Int?
+    ) {
+        do {
+            let id = "control/\(boardName)/q\(quantum)"
+            let progress = beginStep("control quality, \(boardName), quantum \(quantum)")
             guard rtAvailable && appAvailable else {
                 skip(id, "splitsoc-rt and splitsoc-app must be built (swift build)")
-                continue
+                return
             }
             do {
-                var options = CoreOptions(runDirectory: output.directory.appendingPathComponent("control-q\(quantum)"))
-                options.board = section?.board ?? "thermo-adc"
+                var options = CoreOptions(
+                    runDirectory: output.directory.appendingPathComponent("control-\(boardName)-q\(quantum)"))
+                options.board = board
                 options.clock = "virtual"
                 options.quantum = quantum
                 options.modules = try modules.map { (slot: $0, path: try modulePath($0)) }
                 options.rtExtraArguments = ["--ticks", String(ticks)]
-                if let setpoint = section?.setpointMilliC { options.rtExtraArguments += ["--setpoint", String(setpoint)] }
+                if let setpoint { options.rtExtraArguments += ["--setpoint", String(setpoint)] }
                 let launcher = try CoreLauncher(options: options)
                 defer { launcher.stop() }
                 let rt = try launcher.startRealTimeCore()
@@ -247,7 +266,10 @@ extension BenchRunner {
                 if let interval = quality.meanCommandIntervalTicks { values["command_interval_ticks"] = interval }
                 record(
                     kind: "control", id: id,
-                    parameters: ["quantum": String(quantum), "ticks": String(ticks), "modules": modules.joined(separator: "+")],
+                    parameters: [
+                        "board": boardName, "quantum": String(quantum), "ticks": String(ticks),
+                        "modules": modules.joined(separator: "+"),
+                    ],
                     values: values, note: quality.settlingSeconds == nil ? "did not settle within the run" : nil)
             } catch {
                 skip(id, "\(error)")

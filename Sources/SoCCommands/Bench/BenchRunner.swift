@@ -177,7 +177,10 @@ final class BenchRunner {
             let r = definition.rtLoop
             steps += (r?.ratesHz ?? [1000]).count * (r?.loads ?? ["idle", "busy"]).count * ((r?.cyclictest ?? true) ? 3 : 2)
         }
-        if definition.control?.enabled ?? true { steps += (definition.control?.quanta ?? [1, 10, 50]).count }
+        if definition.control?.enabled ?? true {
+            let c = definition.control
+            steps += (c?.quanta ?? [1, 10, 50]).count * (c?.boards?.count ?? 1)
+        }
         return steps
     }
 

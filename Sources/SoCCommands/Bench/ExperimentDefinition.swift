@@ -74,7 +74,10 @@ struct ExperimentDefinition: Codable, Sendable {
     /// runs of the real cores with increasing quantum.
     struct ControlSection: Codable, Sendable {
         var enabled: Bool?
+        /// One board (a name in firmware-mock/boards, or a .toml path relative to the checkout).
         var board: String?
+        /// Several boards, swept (overrides `board`).
+        var boards: [String]?
         /// Quantum sizes in ticks; the sensor-to-actuator delay is 1…Q ticks.
         var quanta: [Int]?
         var ticks: Int?
@@ -112,7 +115,7 @@ struct ExperimentDefinition: Codable, Sendable {
         "rtLoop": ["enabled", "ratesHz", "loads", "durationSeconds", "priority", "cpu", "cyclictest", "board"],
         "wasm": ["enabled", "modules", "batchSizes", "iterations"],
         "throughput": ["enabled", "durationSeconds", "samplesPerGrant", "grantWindow"],
-        "control": ["enabled", "board", "quanta", "ticks", "modules", "setpointMilliC", "settleBandMilliC"],
+        "control": ["enabled", "board", "boards", "quanta", "ticks", "modules", "setpointMilliC", "settleBandMilliC"],
     ]
 
     private static func checkKeys(_ object: Any, path: String) throws {
