@@ -111,6 +111,16 @@ struct ZMQSocketTests {
         #expect(notBound == .noSuchEntry)
     }
 
+    @Test("disconnect undoes a connect and refuses an endpoint that was never connected")
+    func disconnectUndoesConnect() throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .dealer)
+        try socket.connect("tcp://127.0.0.1:9")
+        #expect(try socket.lastEndpoint() == "tcp://127.0.0.1:9")
+        try socket.disconnect("tcp://127.0.0.1:9")
+        #expect(throws: ZMQError.noSuchEntry) { try socket.disconnect("tcp://127.0.0.1:9") }
+    }
+
     @Test("a bound endpoint cannot be bound twice")
     func doubleBindIsAddressInUse() throws {
         let context = try ZMQContext()
