@@ -52,12 +52,12 @@ func storyRecording(duration: Double = 20, failsafeOnKill: Bool = true, rollBack
                 version = "1.0"
             }
         }
-        if failsafeOnKill, phase == .appKilled, t - schedule.slot(of: .appKilled).start > 0.3, state != "failsafe" {
+        if failsafeOnKill, phase == .appKilled, t - (schedule.slot(of: .appKilled)?.start ?? 0) > 0.3, state != "failsafe" {
             state = "failsafe"
             link = "down"
             failsafes += 1
         }
-        if phase == .recovery, t - schedule.slot(of: .recovery).start > 0.4, link != "up" {
+        if phase == .recovery, t - (schedule.slot(of: .recovery)?.start ?? 0) > 0.4, link != "up" {
             state = "normal"
             link = "up"
             resyncs += 1
@@ -187,6 +187,27 @@ struct DemoRenderingTests {
         #expect(failed.contains("fault: faulty module rolled back automatically"))
         #expect(failed.contains("clean-up: no child process left"))
         #expect(!summary.passed)
+    }
+
+    @Test("Without the story (--no-story) only the checks of the phases that ran are judged")
+    func noStoryJudgesOnlyRegulation() {
+        let summary = DemoSummary.make(recording: storyRecording(), board: "thermo-adc", transport: "ipc",
+                                       startedAt: "x", childrenLeft: 0, planned: [.regulation])
+        #expect(Set(summary.checks.map(\.name)) == [
+            "both cores reported", "regulation: heater commands applied", "clean-up: no child process left",
+        ])
+        #expect(summary.passed)
+    }
+
+    @Test("The end-of-run text lists every check and where the report is")
+    func summaryTextListsChecksAndFiles() {
+        let summary = DemoSummary.make(recording: storyRecording(), board: "thermo-adc", transport: "ipc",
+                                       startedAt: "x", childrenLeft: 0)
+        let text = DemoSummaryText.render(summary, directory: "/tmp/out", colour: false)
+        for check in summary.checks { #expect(text.contains("✔ \(check.name)")) }
+        #expect(text.contains("All \(summary.checks.count) checks passed."))
+        #expect(text.contains("/tmp/out/report.html"))
+        #expect(!text.contains("\u{1B}"))
     }
 
     @Test("summary.json uses the documented snake_case keys and decodes back to the same summary")

@@ -73,12 +73,14 @@ package enum DemoChecks {
         let recovery = span(.recovery)
         let entered = eventsIn(killed.map { ($0.start, recovery?.end ?? $0.end) }) { $0.kind == "failsafe-entered" }
         check("kill: real-time core entered fail-safe on its own", !entered.isEmpty,
-              killed == nil ? missing(.appKilled)
-                : entered.first.map { "after \(ms($0.at - killed!.start)) ms" } ?? "no fail-safe entry seen")
+              killed.map { start in
+                  entered.first.map { "after \(ms($0.at - start.start)) ms" } ?? "no fail-safe entry seen"
+              } ?? missing(.appKilled))
         let left = eventsIn(recovery.map { ($0.start, $0.end + 1.0) }) { $0.kind == "failsafe-left" }
         check("recovery: fail-safe left after the restart", !left.isEmpty,
-              recovery == nil ? missing(.recovery)
-                : left.first.map { "after \(ms($0.at - recovery!.start)) ms" } ?? "still in fail-safe")
+              recovery.map { start in
+                  left.first.map { "after \(ms($0.at - start.start)) ms" } ?? "still in fail-safe"
+              } ?? missing(.recovery))
         let resyncs = eventsIn(recovery.map { ($0.start, $0.end + 1.0) }) { $0.kind == "resync" }
         let finalRT = recording.rt.last?.value
         check("recovery: resynchronisation counted and link up",

@@ -90,13 +90,23 @@ package final class DemoRunner {
         collector = statusCollector
         say("Starting the application core (splitsoc-app: calibrate-filter -> thermostat 1.0)…")
         appProcesses.append(try launcher.startApplicationCore(waitForSession: true))
+        // PUB/SUB drops what is published before the subscription is live (ZeroMQ's "slow
+        // joiner"): wait until both streams flow, so no module event of the story is lost.
+        let streamsDeadline = ContinuousClock.now + .seconds(5)
+        while statusCollector.latestRT == nil || statusCollector.latestApp == nil,
+            ContinuousClock.now < streamsDeadline
+        {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        // The story's time 0, taken before the endpoints are printed: someone (the tutorial, a
+        // test) may act on them at once, and their events must land on the story's time axis.
+        let origin = statusCollector.elapsed
         say("Both cores are up (rt pid \(rt.pid), app pid \(appProcesses[0].pid)). "
             + (config.story ? "The story takes " : "Regulating for ") + String(format: "%.0f s.", config.duration))
         say("  app control    \(launcher.endpoints.appControl)   (splitsoc app swap --control … --slot regulator --path …)")
         say("  rt status      \(launcher.endpoints.rtStatus)   (splitsoc monitor --status …)")
         say("  app telemetry  \(launcher.endpoints.appTelemetry)")
 
-        let origin = statusCollector.elapsed
         func now() -> Double { statusCollector.elapsed - origin }
         let control = AppControlClient(endpoint: launcher.endpoints.appControl, timeoutMilliseconds: 5_000)
         let redrawer = config.interactive ? TerminalRedrawer(write: output) : nil
@@ -229,8 +239,9 @@ package final class DemoRunner {
             recording.app.append(Timed(at: entry.time - origin, entry.telemetry))
         }
         recording.events = notes
-        for entry in collected.events where entry.time >= origin {
-            recording.record(.event(entry.event), at: entry.time - origin)
+        // Events are never dropped: one that arrived before time 0 is shown at 0.
+        for entry in collected.events {
+            recording.record(.event(entry.event), at: max(0, entry.time - origin))
         }
         recording.phaseStarts = phaseStarts
         recording.endedAt = endedAt

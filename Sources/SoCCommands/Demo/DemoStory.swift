@@ -110,8 +110,8 @@ package struct DemoSchedule: Sendable, Equatable {
         slots.first { elapsed < $0.end }?.phase ?? slots[slots.count - 1].phase
     }
 
-    /// The slot of `phase`.
-    package func slot(of phase: DemoPhase) -> Slot {
-        slots.first { $0.phase == phase }!
+    /// The slot of `phase`, nil when the schedule leaves it out (`--no-story`).
+    package func slot(of phase: DemoPhase) -> Slot? {
+        slots.first { $0.phase == phase }
     }
 }
