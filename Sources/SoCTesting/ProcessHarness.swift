@@ -12,7 +12,7 @@ import Foundation
 public final class ProcessHarness {
     /// The longest any child may live; past it the watchdog sends SIGKILL.
     public let hardTimeout: Duration
-    /// Where the children's output files live (removed by `finish()` when everything went well).
+    /// Where the children's output files live (removed by `finish()`; failures carry the output in their report).
     public let directory: String
     private var children: [HarnessedProcess] = []
 
@@ -54,9 +54,16 @@ public final class ProcessHarness {
             leftovers.append(child.report())
         }
         children.removeAll()
+        // The reports above already hold the children's output, so the files can always go.
+        try? FileManager.default.removeItem(atPath: directory)
         if !leftovers.isEmpty {
             throw ProcessHarnessError.childrenStillRunning(leftovers.joined(separator: "\n"))
         }
+    }
+
+    deinit {
+        // A harness dropped without finish(): its children are killed by their own deinit.
+        children.removeAll()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
