@@ -58,6 +58,10 @@ private struct ScenarioReader {
 
     func read() throws -> Scenario {
         let root = TableReader(table: document.root, context: "at the top level", reader: self)
+        try root.rejectUnknown([
+            "name", "description", "board", "clock", "quantum", "seed", "duration_ms", "setpoint_mC", "ambient_mC",
+            "app_args", "rt_args",
+        ])
         var scenario = Scenario(name: try root.requiredString("name"))
         scenario.sourcePath = file
         scenario.description = try root.string("description") ?? ""
@@ -75,16 +79,12 @@ private struct ScenarioReader {
         scenario.ambientMilliCelsius = try root.integer("ambient_mC", range: -50_000...200_000)
         scenario.appArguments = try root.stringArray("app_args") ?? []
         scenario.rtArguments = try root.stringArray("rt_args") ?? []
-        try root.rejectUnknown([
-            "name", "description", "board", "clock", "quantum", "seed", "duration_ms", "setpoint_mC", "ambient_mC",
-            "app_args", "rt_args",
-        ])
 
         for table in document.arrays["module"] ?? [] {
             let reader = TableReader(table: table, context: "in [[module]] (line \(table.line))", reader: self)
+            try reader.rejectUnknown(["slot", "source"])
             scenario.modules.append(
                 ScenarioModule(slot: try reader.requiredString("slot"), source: try reader.requiredString("source")))
-            try reader.rejectUnknown(["slot", "source"])
         }
         if scenario.modules.isEmpty {
             throw fail(0, "a scenario needs at least one [[module]] with slot and source")
@@ -113,6 +113,7 @@ private struct ScenarioReader {
 
     func readStimuli(_ table: ScenarioFileTable, duration: Int) throws -> [ScenarioStimulus] {
         let reader = TableReader(table: table, context: "in [[stimulus]] (line \(table.line))", reader: self)
+        try reader.rejectUnknown(["at_ms", "until_ms", "setpoint_mC", "ambient_mC", "sensor", "i2c_nack_permille"])
         let at = try reader.requiredInteger("at_ms", range: 0...duration)
         var kinds: [ScenarioStimulus.Kind] = []
         if let value = try reader.integer("setpoint_mC", range: -50_000...200_000) { kinds.append(.setpoint(milliCelsius: value)) }
@@ -146,6 +147,7 @@ private struct ScenarioReader {
 
     func readActions(_ table: ScenarioFileTable) throws -> [ScenarioAction] {
         let reader = TableReader(table: table, context: "in [[action]] (line \(table.line))", reader: self)
+        try reader.rejectUnknown(["at_ms", "do", "restart_after_ms", "for_ms", "slot", "source"])
         let at = try reader.requiredInteger("at_ms", range: 0...600_000)
         let kind = try reader.requiredString("do")
         let action: ScenarioAction.Kind
@@ -216,6 +218,9 @@ private struct ScenarioReader {
 
     func readExpectation(_ table: ScenarioFileTable) throws -> Expectation {
         let reader = TableReader(table: table, context: "in [[expect]] (line \(table.line))", reader: self)
+        try reader.rejectUnknown([
+            "counter", "signal", "equals", "min", "max", "when", "from_ms", "to_ms", "within_ms", "label",
+        ])
         let label = try reader.string("label")
         if let counter = try reader.string("counter") {
             let bounds = CountBounds(

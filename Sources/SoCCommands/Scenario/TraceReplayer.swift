@@ -140,7 +140,9 @@ public enum TraceReplayer {
         var boundary = q
         var replayed: [ReplayedCommand] = []
         let endTick = lastTick + 1
-        while boundary - q < endTick {
+        // The real-time core stops after its last tick without applying the commands answering
+        // its last grant, so the replay stops at the last boundary inside the recording.
+        while boundary <= lastTick {
             while index < samples.count, samples[index].tick < boundary {
                 let (tick, sample) = samples[index]
                 core.receive(Frame(sequence: 0, timestamp: tick * period, flags: .virtualTime, message: .sample(sample)))
