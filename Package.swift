@@ -113,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "SoCTesting",
-            dependencies: ["SoCWire", "SoCLink"],
+            dependencies: ["SoCWire", "SoCLink", "CoreProcessSupport"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
