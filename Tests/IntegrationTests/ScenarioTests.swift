@@ -480,7 +480,7 @@ enum ScenarioFixtures {
 
 /// Runs the shipped scenarios and the determinism, broken-module and replay checks with both cores
 /// as real processes. Serialized: each scenario already runs three processes on a 2-core machine.
-@Suite("Scenarios with both cores", .serialized)
+@Suite("Scenarios with both cores", .serialized, .timeLimit(.minutes(3)))
 struct ScenarioProcessTests {
     static func runner(keep: Bool = false) throws -> ScenarioRunner {
         var configuration = ScenarioRunner.Configuration(

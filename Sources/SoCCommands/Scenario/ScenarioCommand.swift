@@ -55,13 +55,13 @@ public struct ScenarioRunCommand: ParsableCommand {
                 paths.append(file)
             }
         }
-        var scenarios: [Scenario] = []
+        // A file that does not parse is a failed result (a JUnit <error>), and the others still run.
+        var loaded: [Result<Scenario, ScenarioFileError>] = []
         for path in paths {
             do {
-                scenarios.append(try Scenario.load(path: path))
+                loaded.append(.success(try Scenario.load(path: path)))
             } catch {
-                FileHandle.standardError.write(Data("splitsoc scenario: \(error)\n".utf8))
-                throw ExitCode(65)
+                loaded.append(.failure(error))
             }
         }
         var configuration = ScenarioRunner.Configuration(outputDirectory: URL(fileURLWithPath: output))
@@ -69,11 +69,21 @@ public struct ScenarioRunCommand: ParsableCommand {
         if verbose { configuration.progress = { print($0) } }
         let runner = ScenarioRunner(configuration: configuration)
         var results: [ScenarioResult] = []
-        for scenario in scenarios {
-            print("RUN  \(scenario.name) (\(scenario.sourcePath ?? "?"))")
-            let result = runner.run(scenario)
-            print(result.report)
-            results.append(result)
+        for entry in loaded {
+            switch entry {
+            case .success(let scenario):
+                print("RUN  \(scenario.name) (\(scenario.sourcePath ?? "?"))")
+                let result = runner.run(scenario)
+                print(result.report)
+                results.append(result)
+            case .failure(let error):
+                var scenario = Scenario(name: error.file)
+                scenario.sourcePath = error.file
+                var result = ScenarioResult(scenario: scenario)
+                result.runError = "invalid scenario file: \(error)"
+                print(result.report)
+                results.append(result)
+            }
         }
         let passed = results.filter(\.passed).count
         print("\(passed) passed, \(results.count - passed) failed")
