@@ -114,6 +114,30 @@ package final class DemoRunner {
         var nextPlainLine = 0.0
         var printedEvents: Set<String> = []
 
+        /// Redraws the live view (terminal) or prints new events and the once-a-second line (plain),
+        /// then sleeps until the next refresh.
+        func refresh() {
+            let t = now()
+            let recording = makeRecording(statusCollector.snapshot(), origin: origin, endedAt: t)
+            if let redrawer {
+                redrawer.draw(view.frame(recording, at: t))
+                Thread.sleep(forTimeInterval: 0.2)
+            } else {
+                // Plain output: every event once, as its own line, then the periodic status line.
+                for event in recording.allEvents where event.kind != "phase" {
+                    let key = "\(event.at) \(event.kind) \(event.text)"
+                    if printedEvents.insert(key).inserted {
+                        output(String(format: "[%5.1fs] event ", event.at) + "[\(event.source.rawValue)] \(event.text)\n")
+                    }
+                }
+                if t >= nextPlainLine {
+                    output(view.plainLine(recording, at: t) + "\n")
+                    nextPlainLine += 1
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+
         while true {
             let t = now()
             if t >= config.duration { break }
@@ -127,24 +151,7 @@ package final class DemoRunner {
                 perform(phase, launcher: launcher, control: control, appProcesses: &appProcesses, at: now)
                 nextPhase += 1
             }
-            let recording = makeRecording(statusCollector.snapshot(), origin: origin, endedAt: now())
-            if let redrawer {
-                redrawer.draw(view.frame(recording, at: now()))
-                Thread.sleep(forTimeInterval: 0.2)
-            } else {
-                // Plain output: every event once, as its own line, then the periodic status line.
-                for event in recording.allEvents where event.kind != "phase" {
-                    let key = "\(event.at) \(event.kind) \(event.text)"
-                    if printedEvents.insert(key).inserted {
-                        output(String(format: "[%5.1fs] event ", event.at) + "[\(event.source.rawValue)] \(event.text)\n")
-                    }
-                }
-                if t >= nextPlainLine {
-                    output(view.plainLine(recording, at: now()) + "\n")
-                    nextPlainLine += 1
-                }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+            refresh()
         }
 
         // A restarted application core may need longer than the last phase (a debug build compiles
@@ -154,9 +161,7 @@ package final class DemoRunner {
         while now() < graceEnd {
             let latest = statusCollector.latestRT
             if latest?.state == "normal" && latest?.link == "up" { break }
-            let recording = makeRecording(statusCollector.snapshot(), origin: origin, endedAt: now())
-            if let redrawer { redrawer.draw(view.frame(recording, at: now())) }
-            Thread.sleep(forTimeInterval: 0.2)
+            refresh()
         }
 
         // Let the last status messages arrive, then stop politely: the real-time core writes its
@@ -167,6 +172,13 @@ package final class DemoRunner {
         let snapshot = statusCollector.snapshot()
         // The last frame stays on screen above the summary.
         say("Stopping both cores…")
+        // The application core first (its Goodbye is then not a failure), then the real-time core,
+        // which writes its trace and summary on SIGTERM: give it time on a loaded machine.
+        launcher.app?.terminate(grace: .seconds(5))
+        rt.terminate(grace: .seconds(8))
+        if rt.exitStatus != 0 {
+            say("warning: the real-time core did not stop cleanly (\(rt.exitDescription)); its summary may be missing")
+        }
         launcher.stop()
         let children = [rt] + appProcesses
         let childrenLeft = children.filter(\.isRunning).count
