@@ -177,9 +177,10 @@ public struct ScenarioRunner: Sendable {
                 note("restarted the application core at \(scenarioMilliseconds()) ms")
                 pendingRestart = nil
             }
-            guard waitUntil(action.atMilliseconds) else {
-                note("the real-time core ended before the action planned at \(action.atMilliseconds) ms")
-                break
+            guard waitUntil(action.atMilliseconds), rt.isRunning else {
+                throw ScenarioRunError(
+                    "the real-time core finished before the action planned at \(action.atMilliseconds) ms could be done "
+                        + "(a virtual-clock run can outpace the orchestrator: use clock = \"real\" for timed actions)")
             }
             let at = scenarioMilliseconds()
             switch action.kind {
@@ -209,6 +210,11 @@ public struct ScenarioRunner: Sendable {
                     result.observations.count("app.swaps_refused")
                     note("swap \(slot) → \(source) at \(at) ms failed: \(error)")
                 }
+            }
+            if !rt.isRunning {
+                throw ScenarioRunError(
+                    "the real-time core finished while the action planned at \(action.atMilliseconds) ms was being done "
+                        + "(a virtual-clock run can outpace the orchestrator: use clock = \"real\" for timed actions)")
             }
         }
         if let restartAt = pendingRestart, waitUntil(restartAt) {
