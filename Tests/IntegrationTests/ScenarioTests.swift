@@ -548,6 +548,22 @@ struct ScenarioProcessTests {
         #expect(hog.isRunning, "the CPU hog ran for the whole third run")
     }
 
+    @Test("seeded bridge faults keep a virtual-clock run deterministic: same frames corrupted, same digest")
+    func seededBridgeFaultsAreDeterministic() throws {
+        let directory = try #require(ScenarioFixtures.scenarioDirectory)
+        let scenario = try Scenario.load(path: "\(directory)/bridge-corruption.toml")
+        let runner = try Self.runner()
+        let first = runner.run(scenario)
+        let second = runner.run(scenario)
+        #expect(first.passed, "\(first.report)")
+        #expect(second.passed, "\(second.report)")
+        let corrupted = try #require(first.observations.counters["relay.app_to_rt.corrupted"])
+        #expect(corrupted > 0)
+        #expect(second.observations.counters["relay.app_to_rt.corrupted"] == corrupted)
+        #expect(first.traceDigest != nil)
+        #expect(second.traceDigest == first.traceDigest)
+    }
+
     @Test("a deliberately broken module fails the control expectations with a message naming signal, time and value")
     func brokenModuleFails() throws {
         let directory = try #require(ScenarioFixtures.scenarioDirectory)

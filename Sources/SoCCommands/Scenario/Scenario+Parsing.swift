@@ -94,7 +94,7 @@ private struct ScenarioReader {
         }
         scenario.stimuli.sort { $0.atMilliseconds < $1.atMilliseconds }
         for table in document.arrays["action"] ?? [] {
-            scenario.actions += try readActions(table)
+            scenario.actions += try readActions(table, duration: scenario.durationMilliseconds)
         }
         scenario.actions.sort { $0.atMilliseconds < $1.atMilliseconds }
         scenario.bridge = try readBridge()
@@ -145,10 +145,10 @@ private struct ScenarioReader {
         return stimuli
     }
 
-    func readActions(_ table: ScenarioFileTable) throws -> [ScenarioAction] {
+    func readActions(_ table: ScenarioFileTable, duration: Int) throws -> [ScenarioAction] {
         let reader = TableReader(table: table, context: "in [[action]] (line \(table.line))", reader: self)
         try reader.rejectUnknown(["at_ms", "do", "restart_after_ms", "for_ms", "slot", "source"])
-        let at = try reader.requiredInteger("at_ms", range: 0...600_000)
+        let at = try reader.requiredInteger("at_ms", range: 0...max(duration - 1, 0))
         let kind = try reader.requiredString("do")
         let action: ScenarioAction.Kind
         var allowed = ["at_ms", "do"]
