@@ -564,6 +564,20 @@ struct ScenarioProcessTests {
         #expect(second.traceDigest == first.traceDigest)
     }
 
+    @Test("a hot swap held at its quantum boundary keeps a virtual-clock run deterministic, rollback included")
+    func heldHotSwapIsDeterministic() throws {
+        let directory = try #require(ScenarioFixtures.scenarioDirectory)
+        let scenario = try Scenario.load(path: "\(directory)/swap-rollback.toml")
+        let runner = try Self.runner()
+        let first = runner.run(scenario)
+        let second = runner.run(scenario)
+        #expect(first.passed, "\(first.report)")
+        #expect(second.passed, "\(second.report)")
+        #expect(first.log.contains { $0.contains("swap regulator → thermostat-faulty at 8100 ms: accepted") }, "\(first.log)")
+        #expect(first.traceDigest != nil)
+        #expect(second.traceDigest == first.traceDigest)
+    }
+
     @Test("a deliberately broken module fails the control expectations with a message naming signal, time and value")
     func brokenModuleFails() throws {
         let directory = try #require(ScenarioFixtures.scenarioDirectory)

@@ -1,4 +1,5 @@
 import Foundation
+import SoCWire
 import Synchronization
 import ZeroMQ
 
@@ -17,6 +18,10 @@ public final class FaultRelay: Sendable {
     public let connectEndpoint: String
     public let faults: BridgeFaults
     private let stopRequested = Atomic<Bool>(false)
+    /// Grants with `throughTick` above this are held (UInt64.max: none).
+    private let barrier = Atomic<UInt64>(UInt64.max)
+    /// `throughTick` of the grant held at the barrier (0: none).
+    private let heldGrant = Atomic<UInt64>(0)
     private let snapshot = Mutex<(RelayDirectionCounters, RelayDirectionCounters)>((.init(), .init()))
 
     public init(listen: String, connect: String, faults: BridgeFaults) {
@@ -27,6 +32,21 @@ public final class FaultRelay: Sendable {
 
     /// Asks `run` to return (from any thread, e.g. a signal handler's queue).
     public func stop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Holds the first `TickGrant` with `throughTick > tick`, and every frame from the real-time
+    /// core after it, until the barrier moves. In virtual clock mode the real-time core then waits
+    /// for the ack with every tick `< throughTick` run and the application core idle: an exact
+    /// quantum boundary at which the orchestrator can act (a hot swap) deterministically.
+    public func holdGrants(after tick: UInt64) { barrier.store(tick, ordering: .sequentiallyConsistent) }
+
+    /// Lets every held frame go (in order) and holds nothing from now on.
+    public func releaseGrants() { barrier.store(.max, ordering: .sequentiallyConsistent) }
+
+    /// The `throughTick` of the grant being held at the barrier, or nil.
+    public var heldGrantTick: UInt64? {
+        let value = heldGrant.load(ordering: .sequentiallyConsistent)
+        return value == 0 ? nil : value
+    }
 
     /// The counters so far: application core → real-time core, then the reverse.
     public var counters: (appToRT: RelayDirectionCounters, rtToApp: RelayDirectionCounters) {
@@ -89,10 +109,11 @@ public final class FaultRelay: Sendable {
             case .wouldBlock: return nil
             }
         }
+        var held: [[UInt8]] = []
         var items = [appSide.pollItem(), rtSide.pollItem()]
         while !stopRequested.load(ordering: .relaxed) {
             let deadlines = [appToRT.nextDeadline, rtToApp.nextDeadline].compactMap { $0 }
-            var timeout = 20
+            var timeout = held.isEmpty ? 20 : 2
             if let next = deadlines.min() {
                 let current = now()
                 timeout = next <= current ? 0 : min(timeout, Int((next - current) / 1_000_000) + 1)
@@ -108,13 +129,31 @@ public final class FaultRelay: Sendable {
                 try send(appToRT.process(frame, now: now()), on: rtSide, injector: &appToRT)
             }
             while let frame = received(try rtSide.receive(into: buffer, flags: .dontWait)) {
-                try send(rtToApp.process(frame, now: now()), on: appSide, injector: &rtToApp)
+                held.append(frame)
             }
+            // Frames from the real-time core pass in order unless a grant beyond the barrier
+            // stops them; everything behind a held grant waits with it.
+            let limit = barrier.load(ordering: .sequentiallyConsistent)
+            var released = 0
+            for frame in held {
+                if case .tickGrant(let through)? = Self.message(frame), through > limit {
+                    heldGrant.store(through, ordering: .sequentiallyConsistent)
+                    break
+                }
+                try send(rtToApp.process(frame, now: now()), on: appSide, injector: &rtToApp)
+                released += 1
+            }
+            held.removeFirst(released)
+            if held.isEmpty { heldGrant.store(0, ordering: .sequentiallyConsistent) }
             let current = now()
             try send(appToRT.releaseDue(now: current), on: rtSide, injector: &appToRT)
             try send(rtToApp.releaseDue(now: current), on: appSide, injector: &rtToApp)
             let counters = (appToRT.counters, rtToApp.counters)
             snapshot.withLock { $0 = counters }
         }
+    }
+
+    static func message(_ bytes: [UInt8]) -> Message? {
+        bytes.withUnsafeBytes { raw in (try? FrameCodec.decode(raw))?.message }
     }
 }

@@ -110,7 +110,16 @@ public struct ScenarioRunner: Sendable {
 
         let relaySocketDirectory = URL(fileURLWithPath: "/tmp/splitsoc-relay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let relayEndpoint = "ipc://\(relaySocketDirectory.path)/link"
-        if scenario.bridge != nil {
+        // Virtual clock with only hot swaps: an in-process relay holds the grant of each swap's
+        // quantum boundary, so the swap happens exactly there (and the run stays deterministic).
+        let usesGrantBarrier =
+            scenario.clock == .virtual && !scenario.actions.isEmpty
+            && scenario.actions.allSatisfy { if case .swap = $0.kind { true } else { false } }
+        if usesGrantBarrier {
+            // The real-time core waits for the held ack while the swap compiles (debug builds: slow).
+            options.rtExtraArguments = ["--ack-timeout-ms", "15000"] + options.rtExtraArguments
+        }
+        if scenario.bridge != nil || usesGrantBarrier {
             try FileManager.default.createDirectory(at: relaySocketDirectory, withIntermediateDirectories: true)
             // ArgumentParser keeps the last value of a repeated option: the app connects to the relay.
             options.appExtraArguments = ["--link", relayEndpoint] + options.appExtraArguments
@@ -138,7 +147,27 @@ public struct ScenarioRunner: Sendable {
         let rt = try launcher.startRealTimeCore()
         collector = StatusCollector(rtStatus: launcher.endpoints.rtStatus, appTelemetry: launcher.endpoints.appTelemetry)
         moduleTelemetry = ModuleTelemetryCollector(endpoint: launcher.endpoints.appTelemetry)
-        if let bridge = scenario.bridge {
+        var barrierRelay: FaultRelay?
+        let barrierRelayFinished = DispatchSemaphore(value: 0)
+        defer {
+            if let barrierRelay {
+                barrierRelay.stop()
+                _ = barrierRelayFinished.wait(timeout: .now() + 5)
+            }
+        }
+        if usesGrantBarrier {
+            let relay = FaultRelay(
+                listen: relayEndpoint, connect: launcher.endpoints.link, faults: scenario.bridge ?? BridgeFaults(seed: 1))
+            relay.holdGrants(after: Self.tick(scenario.actions[0].atMilliseconds, tickHz: tickHz))
+            let ready = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                do { try relay.run { ready.signal() } } catch { ready.signal() }
+                barrierRelayFinished.signal()
+            }
+            guard ready.wait(timeout: .now() + 10) == .success else { throw ScenarioRunError("the in-process relay did not start") }
+            barrierRelay = relay
+            note("in-process relay up: grants held at each swap's quantum boundary")
+        } else if let bridge = scenario.bridge {
             let child = ChildProcess(
                 name: "relay", executable: Executables.url("splitsoc"),
                 arguments: [
@@ -169,8 +198,40 @@ public struct ScenarioRunner: Sendable {
             return true
         }
         let control = AppControlClient(endpoint: launcher.endpoints.appControl, timeoutMilliseconds: 10_000)
+        func swap(slot: String, source: String, at: Int) {
+            let path = swapPaths[source] ?? source
+            do {
+                let reply = try control.swap(slot: slot, path: path)
+                let ok = (reply["ok"] as? Bool) ?? false
+                result.observations.count(ok ? "app.swaps_accepted" : "app.swaps_refused")
+                note("swap \(slot) → \(source) at \(at) ms: " + (ok ? "accepted" : "refused: \(reply["error"] ?? "?")"))
+            } catch {
+                result.observations.count("app.swaps_refused")
+                note("swap \(slot) → \(source) at \(at) ms failed: \(error)")
+            }
+        }
+        if let relay = barrierRelay {
+            for (index, action) in scenario.actions.enumerated() {
+                let deadline = ContinuousClock.now + .seconds(60)
+                while relay.heldGrantTick == nil && rt.isRunning && ContinuousClock.now < deadline {
+                    Thread.sleep(forTimeInterval: 0.002)
+                }
+                guard let held = relay.heldGrantTick, rt.isRunning else {
+                    throw ScenarioRunError(
+                        "the real-time core never reached the quantum boundary of the action planned at \(action.atMilliseconds) ms")
+                }
+                if case .swap(let slot, let source) = action.kind {
+                    swap(slot: slot, source: source, at: Int(held) * 1000 / tickHz)
+                }
+                if index + 1 < scenario.actions.count {
+                    relay.holdGrants(after: Self.tick(scenario.actions[index + 1].atMilliseconds, tickHz: tickHz))
+                } else {
+                    relay.releaseGrants()
+                }
+            }
+        }
         var pendingRestart: Int?
-        for action in scenario.actions {
+        for action in scenario.actions where barrierRelay == nil {
             if let restartAt = pendingRestart, restartAt <= action.atMilliseconds {
                 guard waitUntil(restartAt) else { break }
                 try launcher.startApplicationCore(waitForSession: false)
@@ -200,16 +261,7 @@ public struct ScenarioRunner: Sendable {
                 try launcher.startApplicationCore(waitForSession: false)
                 note("restarted the application core (SIGTERM, start) at \(at) ms")
             case .swap(let slot, let source):
-                let path = swapPaths[source] ?? source
-                do {
-                    let reply = try control.swap(slot: slot, path: path)
-                    let ok = (reply["ok"] as? Bool) ?? false
-                    result.observations.count(ok ? "app.swaps_accepted" : "app.swaps_refused")
-                    note("swap \(slot) → \(source) at \(at) ms: " + (ok ? "accepted" : "refused: \(reply["error"] ?? "?")"))
-                } catch {
-                    result.observations.count("app.swaps_refused")
-                    note("swap \(slot) → \(source) at \(at) ms failed: \(error)")
-                }
+                swap(slot: slot, source: source, at: at)
             }
             if !rt.isRunning {
                 throw ScenarioRunError(
@@ -244,6 +296,11 @@ public struct ScenarioRunner: Sendable {
         observations.addTrace(traceText)
         observations.tickHz = observations.tickHz > 0 ? observations.tickHz : tickHz
         if let object = Self.jsonObject(at: options.rtSummaryURL) { observations.addCounters(fromJSON: object, prefix: "rt") }
+        if let relay = barrierRelay, scenario.bridge != nil,
+            let object = (try? JSONSerialization.jsonObject(with: Data(relay.summaryJSON.utf8))) as? [String: Any]
+        {
+            observations.addCounters(fromJSON: object, prefix: "relay")
+        }
         if let object = Self.jsonObject(at: runDirectory.appendingPathComponent("relay-summary.json")) {
             observations.addCounters(fromJSON: object, prefix: "relay")
         }
@@ -323,6 +380,9 @@ public struct ScenarioRunner: Sendable {
         let mapped = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
         return String(String(mapped).split(separator: "-").joined(separator: "-").prefix(60))
     }
+
+    /// The tick at `milliseconds` of scenario time.
+    static func tick(_ milliseconds: Int, tickHz: Int) -> UInt64 { UInt64(max(milliseconds, 0)) * UInt64(tickHz) / 1000 }
 
     /// The board argument for `splitsoc-rt`: a name it knows, or a path.
     static func boardArgument(_ board: String, packageRoot: String) -> String { board }
