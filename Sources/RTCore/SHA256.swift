@@ -15,7 +15,9 @@ public struct SHA256: Sendable {
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
-    private var block = [UInt8](repeating: 0, count: 64)
+    /// The partial block, as inline storage: an `[UInt8]` here cost a uniqueness check per byte
+    /// and capped the hash at ~15 MB/s, which made hashing most of a virtual-clock tick's cost.
+    private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     private var blockCount = 0
     private var totalBytes: UInt64 = 0
 
@@ -24,14 +26,42 @@ public struct SHA256: Sendable {
 
     /// Feeds `bytes` into the hash.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(contentsOf: UnsafeRawBufferPointer(buffer))
+        }
+        guard handled == nil else { return }
         for byte in bytes {
-            block[blockCount] = byte
-            blockCount += 1
-            totalBytes &+= 1
-            if blockCount == 64 {
-                compress()
-                blockCount = 0
+            withUnsafeBytes(of: byte) { update(contentsOf: $0) }
+        }
+    }
+
+    /// Feeds raw bytes into the hash: whole 64-byte blocks are compressed straight from `buffer`.
+    public mutating func update(contentsOf buffer: UnsafeRawBufferPointer) {
+        var index = 0
+        let count = buffer.count
+        totalBytes &+= UInt64(count)
+        if blockCount > 0 {
+            let take = min(64 - blockCount, count)
+            withUnsafeMutableBytes(of: &block) { storage in
+                for offset in 0..<take { storage[blockCount + offset] = buffer[offset] }
             }
+            blockCount += take
+            index = take
+            guard blockCount == 64 else { return }
+            var full = block
+            withUnsafeBytes(of: &full) { compress($0) }
+            blockCount = 0
+        }
+        while count - index >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: buffer[index..<(index + 64)]))
+            index += 64
+        }
+        if index < count {
+            let rest = count - index
+            withUnsafeMutableBytes(of: &block) { storage in
+                for offset in 0..<rest { storage[offset] = buffer[index + offset] }
+            }
+            blockCount = rest
         }
     }
 
@@ -72,35 +102,38 @@ public struct SHA256: Sendable {
         return String(decoding: chars, as: UTF8.self)
     }
 
-    private mutating func compress() {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
-                | UInt32(block[4 * i + 3])
+    /// Compresses one 64-byte block. The message schedule lives on the stack.
+    private mutating func compress(_ chunk: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for i in 0..<16 {
+                w[i] = UInt32(bigEndian: chunk.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            }
+            for i in 16..<64 {
+                let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
+                let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, hh) = h
+            Self.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                    let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    hh = g
+                    g = f
+                    f = e
+                    e = d &+ t1
+                    d = c
+                    c = b
+                    b = a
+                    a = t1 &+ t2
+                }
+            }
+            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
         }
-        for i in 16..<64 {
-            let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
-            let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, hh) = h
-        for i in 0..<64 {
-            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ Self.k[i] &+ w[i]
-            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g
-            g = f
-            f = e
-            e = d &+ t1
-            d = c
-            c = b
-            b = a
-            a = t1 &+ t2
-        }
-        h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
     }
 }
 

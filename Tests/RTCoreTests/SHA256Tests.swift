@@ -39,4 +39,19 @@ struct SHA256Tests {
         pieces.update(bytes[64..<1000])
         #expect(SHA256.hexString(pieces.finalize()) == SHA256.hex(of: bytes))
     }
+
+    @Test("Every way of splitting a message across blocks gives the same digest, byte-wise or contiguous")
+    func splitsAcrossBlockBoundaries() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        let whole = SHA256.hex(of: bytes)
+        for first in [0, 1, 55, 56, 63, 64, 65, 127, 128, 200] {
+            for second in [0, 1, 9, 64, 70] where first + second <= bytes.count {
+                var hasher = SHA256()
+                hasher.update(bytes[0..<first])
+                hasher.update(bytes[first..<(first + second)].lazy.map { $0 })  // a non-contiguous sequence
+                hasher.update(bytes[(first + second)...])
+                #expect(SHA256.hexString(hasher.finalize()) == whole, "split at \(first)+\(second)")
+            }
+        }
+    }
 }
