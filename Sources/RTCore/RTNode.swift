@@ -308,9 +308,12 @@ public final class RTNode: TaskBody {
             if normal {
                 requested = gate.heater.active ? gate.heater.value : 0
             } else {
-                // Local fallback: a conservative on-off thermostat around the safe setpoint.
-                let low = Int32(board.failSafeSetpointMilliC - board.failSafeHysteresisMilliC)
-                let high = Int32(board.failSafeSetpointMilliC + board.failSafeHysteresisMilliC)
+                // Local fallback: a conservative on-off thermostat around the operator's setpoint,
+                // never above the board's safe ceiling (holding 35 °C when the operator asked for
+                // 30 °C would be the fallback making things worse).
+                let target = min(Int(operatorSetpoint), board.failSafeSetpointMilliC)
+                let low = Int32(target - board.failSafeHysteresisMilliC)
+                let high = Int32(target + board.failSafeHysteresisMilliC)
                 if measured < low { fallbackHeating = true } else if measured > high { fallbackHeating = false }
                 requested = fallbackHeating ? Int32(board.failSafeDutyPermille) : 0
             }

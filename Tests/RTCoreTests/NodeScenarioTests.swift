@@ -43,6 +43,19 @@ struct NodeScenarioTests {
         #expect(h.node.supervisor.failSafeEntries == 1)
     }
 
+    @Test("The fallback holds the operator's setpoint when it is below the board's safe ceiling")
+    func fallbackNeverHeatsAboveTheOperatorSetpoint() throws {
+        let board = try Boards.load("thermo-adc")
+        #expect(board.failSafeSetpointMilliC > 30_000)
+        let h = try LockstepHarness(board: board, seed: 3, setpoint: 30_000)
+        h.handshake()
+        h.run(quanta: 100)
+        h.appAnswers = false
+        h.run(quanta: 12_000)
+        #expect(h.node.supervisor.state == .failSafe)
+        #expect(abs(h.node.trueProcessValue - 30_000) < 2_500, "temperature \(h.node.trueProcessValue)")
+    }
+
     @Test("A new handshake after fail-safe returns to normal and the application drives again")
     func recovery() throws {
         let h = try LockstepHarness(board: try Boards.load("thermo-i2c"), seed: 2)

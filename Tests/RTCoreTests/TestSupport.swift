@@ -38,9 +38,12 @@ final class LockstepHarness {
     /// Extra events to inject at the next quantum boundary.
     var pending: [InboundEvent] = []
 
-    init(board: BoardDescription, seed: UInt64, quantum: Int = 10, tracePath: String? = nil) throws {
+    init(
+        board: BoardDescription, seed: UInt64, quantum: Int = 10, tracePath: String? = nil, setpoint: Int32? = nil
+    ) throws {
         engine = RTEngine(
-            board: board, options: RTRunOptions(seed: seed), clock: VirtualClock(), traceTiming: false, origin: 0)
+            board: board, options: RTRunOptions(seed: seed, setpoint: setpoint), clock: VirtualClock(),
+            traceTiming: false, origin: 0)
         writer = try TraceWriter(path: tracePath)
         writer.writeHeader(board: board.name, clock: "virtual", seed: seed, tickHz: board.tickHz, quantum: quantum)
         self.quantum = quantum
