@@ -142,6 +142,16 @@ extension BenchRunner {
         }
     }
 
+    /// Whether a trace file's last line is the real-time core's `# end ticks=N` marker.
+    static func traceHasEnded(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 200 ? size - 200 : 0)
+        let tail = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        return tail.contains("# end ticks=")
+    }
+
     /// The board's `tick_hz` from firmware-mock/boards/NAME.toml.
     func boardTickHz(_ board: String) -> Int? {
         let path = URL(fileURLWithPath: packageRoot).appendingPathComponent("firmware-mock/boards/\(board).toml").path
@@ -231,13 +241,24 @@ extension BenchRunner {
                 let rt = try launcher.startRealTimeCore()
                 try launcher.startApplicationCore()
                 let started = ContinuousClock.now
+                var endedAt: ContinuousClock.Instant?
+                var note: String?
                 while rt.isRunning {
                     let elapsed = (ContinuousClock.now - started).seconds
                     progress(min(0.99, elapsed / 30))
                     if elapsed > 120 { throw BenchError.measurementFailed("the virtual-clock run did not finish in 120 s") }
+                    // The trace ends with "# end ticks=N" once the last tick ran; a core that does
+                    // not exit by itself after that is stopped (and the fact noted), so one
+                    // misbehaving run cannot stall the whole experiment.
+                    if endedAt == nil, Self.traceHasEnded(options.traceURL) { endedAt = ContinuousClock.now }
+                    if let endedAt, (ContinuousClock.now - endedAt).seconds > 1 {
+                        note = "splitsoc-rt had not exited 1 s after its last tick; stopped with SIGTERM"
+                        launcher.stop()
+                        break
+                    }
                     Thread.sleep(forTimeInterval: 0.05)
                 }
-                let seconds = (ContinuousClock.now - started).seconds
+                let seconds = ((endedAt ?? ContinuousClock.now) - started).seconds
                 guard let trace = try? String(contentsOf: options.traceURL, encoding: .utf8) else {
                     throw BenchError.measurementFailed("no trace at \(options.traceURL.path)")
                 }
@@ -270,10 +291,17 @@ extension BenchRunner {
                         "board": boardName, "quantum": String(quantum), "ticks": String(ticks),
                         "modules": modules.joined(separator: "+"),
                     ],
-                    values: values, note: quality.settlingSeconds == nil ? "did not settle within the run" : nil)
+                    values: values,
+                    note: [quality.settlingSeconds == nil ? "did not settle within the run" : nil, note]
+                        .compactMap { $0 }.joined(separator: "; ").nilIfEmpty)
             } catch {
                 skip(id, "\(error)")
             }
         }
     }
+}
+
+extension String {
+    /// nil for the empty string (optional notes).
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
