@@ -1,5 +1,6 @@
 import AppCore
 import ArgumentParser
+import CoreProcessSupport
 import Foundation
 import SoCLink
 import SoCLinkZMQ
@@ -86,6 +87,8 @@ public struct AppCommand: ParsableCommand {
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
+        // Started by `splitsoc`: stop (cleanly, through SIGTERM) if it dies, even by SIGKILL.
+        ParentWatchdog.startIfRequested()
 
         let context: ZMQContext
         let transport: ZMQFrameTransport

@@ -1,5 +1,6 @@
 import Synchronization
 import ArgumentParser
+import CoreProcessSupport
 import Foundation
 import RTCore
 import SoCWire
@@ -114,6 +115,8 @@ public struct RTCommand: ParsableCommand {
 
     public func run() throws {
         installStopHandlers()
+        // Started by `splitsoc`: stop (cleanly, through SIGTERM) if it dies, even by SIGKILL.
+        ParentWatchdog.startIfRequested()
         let boardDescription: BoardDescription
         do {
             boardDescription = try BoardLocator.load(board)

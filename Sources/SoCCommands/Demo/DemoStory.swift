@@ -47,7 +47,7 @@ package enum DemoPhase: String, Codable, Sendable, CaseIterable {
         case .appKilled:
             "We kill the application core with SIGKILL, as if it crashed hard. The real-time core stops hearing "
                 + "heartbeats and, on its own, switches to fail-safe: a simple, conservative on-off "
-                + "thermostat of its own (low duty, safe setpoint) replaces the module's commands."
+                + "thermostat of its own (low duty, around the setpoint, never above a safe ceiling) replaces the module's commands."
         case .recovery:
             "We start a fresh application core with its configured modules (thermostat 1.0 again). It says hello, "
                 + "the real-time core counts a resynchronisation, the session is re-established and regulation resumes."

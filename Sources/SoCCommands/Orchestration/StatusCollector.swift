@@ -60,7 +60,8 @@ public final class StatusCollector: @unchecked Sendable {
             var sockets: [ZMQSocketBox] = []
             for endpoint in endpoints {
                 let socket = try ZMQSocket(context: context, type: .subscriber)
-                try socket.subscribe(to: "")
+                // Only the topics this collector understands (the app also publishes `module`).
+                for topic in ["rt ", "app ", "event "] { try socket.subscribe(to: topic) }
                 try socket.connect(endpoint)
                 sockets.append(ZMQSocketBox(socket))
             }
