@@ -56,7 +56,7 @@ struct BenchTests {
         #expect(ids.contains("throughput/ipc/raw-zmq"))
         #expect(ids.contains("wasm-batch/bare-wasmkit/thermostat/b10"))
         #expect(ids.contains("rt-lateness/bench-loop/1000hz/idle"))
-        for expected in ["bridge-rtt/ipc/passthrough/s1", "control/q10", "throughput/ipc/bridge-passthrough"] {
+        for expected in ["bridge-rtt/ipc/passthrough/s1", "control/thermo-adc/q10", "throughput/ipc/bridge-passthrough"] {
             #expect(ids.contains(expected) || results.skipped.contains { $0.hasPrefix(expected) }, "\(expected) neither measured nor skipped")
         }
         let raw = try #require(results.measurements.first { $0.id == "raw-zmq-rtt/ipc/s1" })
