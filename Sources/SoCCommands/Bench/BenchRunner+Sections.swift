@@ -252,7 +252,7 @@ extension BenchRunner {
                     // misbehaving run cannot stall the whole experiment.
                     if endedAt == nil, Self.traceHasEnded(options.traceURL) { endedAt = ContinuousClock.now }
                     if let endedAt, (ContinuousClock.now - endedAt).seconds > 1 {
-                        note = "splitsoc-rt had not exited 1 s after its last tick; stopped with SIGTERM"
+                        note = "splitsoc-rt had not exited 1 s after its last tick; stopped (SIGTERM, SIGKILL after 3 s)"
                         launcher.stop()
                         break
                     }
