@@ -125,13 +125,18 @@ struct BoardReader {
         self.source = source
     }
 
+    /// The table named `name` (`""`: the keys before any header).
+    func table(_ name: String) -> TOMLTable? {
+        name.isEmpty ? document.root : document.tables[name]
+    }
+
     func error(_ table: String, _ key: String, _ message: String) -> BoardError {
-        BoardError(source: source, line: document.lines["\(table).\(key)"], message: message)
+        BoardError(source: source, line: self.table(table)?.lines[key], message: message)
     }
 
     mutating func value(_ table: String, _ key: String) -> TOMLValue? {
         consumed.insert("\(table).\(key)")
-        return document.tables[table]?[key]
+        return self.table(table)?.values[key]
     }
 
     mutating func string(_ table: String, _ key: String, default fallback: String? = nil) throws(BoardError) -> String {
@@ -215,25 +220,23 @@ struct BoardReader {
     }
 
     func checkNoUnknownKeys() throws(BoardError) {
-        for table in document.tableOrder + [""] {
-            let known = Self.knownTables.contains(table)
-                || (table.hasPrefix("tasks.") && TaskKind.allCases.contains { "tasks.\($0.name)" == table })
+        if let (name, tables) = document.arrays.min(by: { $0.value[0].line < $1.value[0].line }) {
+            throw BoardError(
+                source: source, line: tables[0].line, message: "arrays of tables ([[\(name)]]) are not used in board files")
+        }
+        let tablesInFileOrder = document.tables.values.sorted { $0.line < $1.line }
+        for table in [document.root] + tablesInFileOrder {
+            let name = table.name
+            let known = Self.knownTables.contains(name)
+                || (name.hasPrefix("tasks.") && TaskKind.allCases.contains { "tasks.\($0.name)" == name })
             guard known else {
                 throw BoardError(
-                    source: source, line: firstLine(of: table),
-                    message: "unknown table [\(table)] (known: board, gpio, adc, thermistor, i2c, pwm, uart, plant, encoder, limits, supervisor, tasks.<\(TaskKind.allCases.map(\.name).joined(separator: "|"))>)")
+                    source: source, line: table.line,
+                    message: "unknown table [\(name)] (known: board, gpio, adc, thermistor, i2c, pwm, uart, plant, encoder, limits, supervisor, tasks.<\(TaskKind.allCases.map(\.name).joined(separator: "|"))>)")
             }
-            for key in (document.tables[table] ?? [:]).keys.sorted() {
-                let full = table.isEmpty ? key : "\(table).\(key)"
-                let consumedName = table.isEmpty ? ".\(key)" : full
-                if !consumed.contains(consumedName) {
-                    throw BoardError(source: source, line: document.lines[full], message: "unknown key '\(key)' in [\(table)]")
-                }
+            for key in table.keyOrder where !consumed.contains("\(name).\(key)") {
+                throw BoardError(source: source, line: table.lines[key], message: "unknown key '\(key)' in [\(name)]")
             }
         }
-    }
-
-    func firstLine(of table: String) -> Int? {
-        document.lines.filter { $0.key.hasPrefix(table + ".") }.map(\.value).min()
     }
 }

@@ -43,7 +43,7 @@ public struct Stimulus: Sendable, BitwiseCopyable, Equatable {
         var lineNumber = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            let line = TOMLSubset.stripComment(String(raw)).trimmed
+            let line = TOMLSubset.stripComment(String(raw)).tomlTrimmed
             if line.isEmpty { continue }
             let words = line.split(separator: " ", omittingEmptySubsequences: true)
             guard words.count == 3, let tick = UInt64(words[0]) else {

@@ -47,7 +47,7 @@ struct BoardParserTests {
         "Bad board files give an error naming the file, the line and the problem",
         arguments: [
             (minimal + "\n[adc]\nbitz = 12", "tiny.toml:7: unknown key 'bitz' in [adc]"),
-            (minimal + "\n[adcc]\nbits = 12", "tiny.toml:7: unknown table [adcc]"),
+            (minimal + "\n[adcc]\nbits = 12", "tiny.toml:6: unknown table [adcc]"),
             (minimal + "\n[adc]\nbits = \"twelve\"", "tiny.toml:7: 'bits' in [adc] must be an integer"),
             (minimal + "\n[adc]\nbits = 40", "tiny.toml:7: 'bits' = 40 is out of range 8...24"),
             (minimal + "\n[adc\nbits = 12", "tiny.toml:6: table header is missing its closing ']'"),
@@ -59,7 +59,8 @@ struct BoardParserTests {
              "tiny.toml:4: 'plant' = 'steam' is not one of 'thermal', 'motor'"),
             (minimal.replacingOccurrences(of: "tick_hz = 1000\n", with: ""), "tiny.toml: missing required key 'tick_hz' in [board]"),
             (minimal + "\n[tasks.sense]\noffset_ticks = 3", "tiny.toml:7: 'offset_ticks' = 3 is out of range 0...0"),
-            (minimal + "\n[plant]\nambient = { a = 1 }", "tiny.toml:7: inline tables are not supported in board files"),
+            (minimal + "\n[plant]\nambient = { a = 1 }", "tiny.toml:7: inline tables are not supported"),
+            (minimal + "\n[[plant]]\nambient_mC = 1", "tiny.toml:6: arrays of tables ([[plant]]) are not used in board files"),
         ] as [(String, String)])
     func errors(text: String, expected: String) {
         #expect(throws: BoardError.self) { try BoardDescription.parse(text, source: "tiny.toml") }
@@ -83,12 +84,14 @@ struct BoardParserTests {
             b = true
             arr = [1, 2, 0x10,]
             """)
-        #expect(doc.tables["a"]?["hex"] == .integer(0x48))
-        #expect(doc.tables["a"]?["big"] == .integer(1_000_000))
-        #expect(doc.tables["a"]?["neg"] == .integer(-5))
-        #expect(doc.tables["a"]?["f"] == .float(2.0e-5))
-        #expect(doc.tables["a"]?["s"] == .string("with # hash"))
-        #expect(doc.tables["a"]?["b"] == .boolean(true))
-        #expect(doc.tables["a"]?["arr"] == .integerArray([1, 2, 16]))
+        let a = try #require(doc.tables["a"])
+        #expect(a.values["hex"] == .integer(0x48))
+        #expect(a.values["big"] == .integer(1_000_000))
+        #expect(a.values["neg"] == .integer(-5))
+        #expect(a.values["f"] == .float(2.0e-5))
+        #expect(a.values["s"] == .string("with # hash"))
+        #expect(a.values["b"] == .boolean(true))
+        #expect(a.values["arr"] == .array([.integer(1), .integer(2), .integer(16)]))
+        #expect(a.lines["hex"] == 3)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SoCWire
+import RTCore
 
 /// A scenario file that parses as text but does not describe a valid scenario, or does not parse.
 public struct ScenarioFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -31,9 +32,9 @@ extension Scenario {
     /// - Parameter file: the name used in error messages and kept as `sourcePath`.
     /// - Throws: `ScenarioFileError` naming the line of the first problem.
     public static func parse(_ text: String, file: String = "<scenario>") throws(ScenarioFileError) -> Scenario {
-        let document: ScenarioFileDocument
+        let document: TOMLDocument
         do {
-            document = try ScenarioFileParser.parse(text)
+            document = try TOMLSubset.parse(text)
         } catch {
             throw ScenarioFileError(file: file, line: error.line, message: error.message)
         }
@@ -49,7 +50,7 @@ extension Scenario {
 
 /// Turns a parsed document into a `Scenario`, checking every key and value.
 private struct ScenarioReader {
-    let document: ScenarioFileDocument
+    let document: TOMLDocument
     let file: String
 
     func fail(_ line: Int, _ message: String) -> ScenarioFileError {
@@ -111,7 +112,7 @@ private struct ScenarioReader {
         return scenario
     }
 
-    func readStimuli(_ table: ScenarioFileTable, duration: Int) throws -> [ScenarioStimulus] {
+    func readStimuli(_ table: TOMLTable, duration: Int) throws -> [ScenarioStimulus] {
         let reader = TableReader(table: table, context: "in [[stimulus]] (line \(table.line))", reader: self)
         try reader.rejectUnknown(["at_ms", "until_ms", "setpoint_mC", "ambient_mC", "sensor", "i2c_nack_permille"])
         let at = try reader.requiredInteger("at_ms", range: 0...duration)
@@ -145,7 +146,7 @@ private struct ScenarioReader {
         return stimuli
     }
 
-    func readActions(_ table: ScenarioFileTable, duration: Int) throws -> [ScenarioAction] {
+    func readActions(_ table: TOMLTable, duration: Int) throws -> [ScenarioAction] {
         let reader = TableReader(table: table, context: "in [[action]] (line \(table.line))", reader: self)
         try reader.rejectUnknown(["at_ms", "do", "restart_after_ms", "for_ms", "slot", "source"])
         let at = try reader.requiredInteger("at_ms", range: 0...max(duration - 1, 0))
@@ -216,7 +217,7 @@ private struct ScenarioReader {
         return faults
     }
 
-    func readExpectation(_ table: ScenarioFileTable) throws -> Expectation {
+    func readExpectation(_ table: TOMLTable) throws -> Expectation {
         let reader = TableReader(table: table, context: "in [[expect]] (line \(table.line))", reader: self)
         try reader.rejectUnknown([
             "counter", "signal", "equals", "min", "max", "when", "from_ms", "to_ms", "within_ms", "label",
@@ -284,13 +285,13 @@ private struct ScenarioReader {
 
 /// Typed access to one table's keys, with errors that name the key's line.
 private struct TableReader {
-    let table: ScenarioFileTable
+    let table: TOMLTable
     let context: String
     let reader: ScenarioReader
 
     func line(_ key: String) -> Int { table.lines[key] ?? table.line }
 
-    func value(_ key: String) -> ScenarioFileValue? { table.values[key] }
+    func value(_ key: String) -> TOMLValue? { table.values[key] }
 
     func string(_ key: String) throws -> String? {
         guard let value = value(key) else { return nil }
