@@ -33,30 +33,13 @@ struct RealModeRunner {
         let engine = RTEngine(
             board: board, options: configuration.options, clock: MonotonicClock(), traceTiming: true)
         let node = engine.node
-        let writer: TraceWriter
+        let resources: RTRunResources
         do {
-            writer = try TraceWriter(path: configuration.tracePath)
+            resources = try RTRunResources.open(configuration, clock: "real", quantum: 1)
         } catch {
-            warn("splitsoc-rt: \(error)")
-            return 73
+            return error.exitCode
         }
-        writer.writeHeader(board: board.name, clock: "real", seed: configuration.options.seed, tickHz: board.tickHz, quantum: 1)
-        let context: ZMQContext
-        let transport: ZMQFrameTransport
-        let status: StatusPublisher?
-        do {
-            context = try ZMQContext()
-            transport = try ZMQFrameTransport.bind(endpoint: configuration.link, context: context)
-        } catch {
-            warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
-            return 69
-        }
-        do {
-            status = try configuration.statusEndpoint.map { endpoint throws(ZMQError) in try StatusPublisher(endpoint: endpoint, context: context) }
-        } catch {
-            warn("splitsoc-rt: cannot bind status \(configuration.statusEndpoint ?? ""): \(error)")
-            return 69
-        }
+        let (writer, transport, status) = (resources.writer, resources.transport, resources.status)
         let link = RTLink(
             machine: LinkStateMachine(configuration: configuration.linkConfiguration), transport: transport, node: node,
             clockMode: .real)

@@ -19,33 +19,14 @@ struct VirtualModeRunner {
         let board = configuration.board
         let engine = RTEngine(board: board, options: configuration.options, clock: VirtualClock(), traceTiming: false, origin: 0)
         let node = engine.node
-        let writer: TraceWriter
+        let resources: RTRunResources
         do {
-            writer = try TraceWriter(path: configuration.tracePath)
+            resources = try RTRunResources.open(configuration, clock: "virtual", quantum: configuration.quantum)
         } catch {
-            warn("splitsoc-rt: \(error)")
-            return 73
+            return error.exitCode
         }
-        writer.writeHeader(
-            board: board.name, clock: "virtual", seed: configuration.options.seed, tickHz: board.tickHz,
-            quantum: configuration.quantum)
+        let (writer, transport, status) = (resources.writer, resources.transport, resources.status)
         let drain = TraceDrain(writer: writer, node: node)
-        let context: ZMQContext
-        let transport: ZMQFrameTransport
-        do {
-            context = try ZMQContext()
-            transport = try ZMQFrameTransport.bind(endpoint: configuration.link, context: context)
-        } catch {
-            warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
-            return 69
-        }
-        let status: StatusPublisher?
-        do {
-            status = try configuration.statusEndpoint.map { endpoint throws(ZMQError) in try StatusPublisher(endpoint: endpoint, context: context) }
-        } catch {
-            warn("splitsoc-rt: cannot bind status \(configuration.statusEndpoint ?? ""): \(error)")
-            return 69
-        }
         let link = RTLink(
             machine: LinkStateMachine(configuration: configuration.linkConfiguration), transport: transport, node: node,
             clockMode: .virtual)

@@ -1,0 +1,51 @@
+import RTCore
+import SoCLinkZMQ
+import ZeroMQ
+
+/// What both clock modes open before the first tick: the trace file, the link socket and the
+/// status publisher. Opened in one place so that both modes fail the same way, with the same
+/// exit codes (sysexits: 73 cannot create output, 69 service unavailable).
+struct RTRunResources {
+    let writer: TraceWriter
+    let context: ZMQContext
+    let transport: ZMQFrameTransport
+    let status: StatusPublisher?
+
+    /// Why the run could not start; the message has already been printed on stderr.
+    struct StartFailure: Error {
+        let exitCode: Int32
+    }
+
+    /// Opens the trace (writing its header), binds the link and, if asked, the status endpoint.
+    /// - Throws: `StartFailure` after printing what went wrong.
+    static func open(_ configuration: RTConfiguration, clock: String, quantum: Int) throws(StartFailure) -> RTRunResources {
+        let board = configuration.board
+        let writer: TraceWriter
+        do {
+            writer = try TraceWriter(path: configuration.tracePath)
+        } catch {
+            warn("splitsoc-rt: \(error)")
+            throw StartFailure(exitCode: 73)
+        }
+        writer.writeHeader(board: board.name, clock: clock, seed: configuration.options.seed, tickHz: board.tickHz, quantum: quantum)
+        let context: ZMQContext
+        let transport: ZMQFrameTransport
+        do {
+            context = try ZMQContext()
+            transport = try ZMQFrameTransport.bind(endpoint: configuration.link, context: context)
+        } catch {
+            warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
+            throw StartFailure(exitCode: 69)
+        }
+        let status: StatusPublisher?
+        do {
+            status = try configuration.statusEndpoint.map { endpoint throws(ZMQError) in
+                try StatusPublisher(endpoint: endpoint, context: context)
+            }
+        } catch {
+            warn("splitsoc-rt: cannot bind status \(configuration.statusEndpoint ?? ""): \(error)")
+            throw StartFailure(exitCode: 69)
+        }
+        return RTRunResources(writer: writer, context: context, transport: transport, status: status)
+    }
+}
