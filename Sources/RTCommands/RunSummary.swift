@@ -59,6 +59,7 @@ struct RunSummary {
             "interlock_trips":\(node.interlockTrips),"deadline_misses":\(deadlineMisses),"overruns":\(overruns),\
             "link":{"rx_frames":\(c.framesReceived),"tx_frames":\(c.framesSent),"frames_lost":\(c.framesLost),\
             "malformed":\(c.malformed),"unexpected":\(c.unexpected),"resyncs":\(c.resynchronisations),\
+            "heartbeats_rx":\(c.heartbeatsReceived),\
             "tx_dropped":\((link?.txDropped ?? 0) &+ node.outbound.overruns),"inbound_overruns":\(node.inbound.overruns)},\
             "tasks":{\(taskJSON)},\
             "lateness_us":\(hist(tickLateness)),"rtt_us":\(hist(roundTrip)),"thread":\(settings.json),\

@@ -113,6 +113,8 @@ public struct LinkCounters: Sendable, Hashable {
     public var peerLostEvents: UInt64 = 0
     /// What the peer reported losing in its last heartbeat.
     public var peerReportedLost: UInt64 = 0
+    /// Heartbeats received in a session (evidence that the peer's liveness timer runs).
+    public var heartbeatsReceived: UInt64 = 0
 
     public init() {}
 }
@@ -185,6 +187,7 @@ public struct LinkStateMachine: ~Copyable {
         lastHeardAt = now
         switch frame.message {
         case .heartbeat(let heartbeat):
+            counters.heartbeatsReceived += 1
             counters.peerReportedLost = UInt64(heartbeat.framesLost)
             return .none
         case .goodbye(let goodbye):

@@ -173,3 +173,46 @@ private func sha256sum(_ path: String) throws -> String {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
 }
+
+@Suite("Two processes handshake and exchange heartbeats over every transport", .serialized)
+struct LinkAcrossProcessesTests {
+    @Test(
+        "splitsoc-rt and an application-core process establish a session and exchange heartbeats",
+        arguments: ["ipc", "tcp"])
+    func handshakeAndHeartbeats(transport: String) throws {
+        try withTemporaryIPCPath { ipcEndpoint in
+            try withProcessHarness { harness in
+                let summaryPath = harness.directory + "/rt-summary.json"
+                // tcp: let the core pick a free loopback port and read it back from "link bound".
+                let bindEndpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : ipcEndpoint
+                let rt = try harness.spawn(
+                    "splitsoc-rt",
+                    ["--board", "thermo-i2c", "--link", bindEndpoint, "--clock", "real", "--summary", summaryPath])
+                let bound = try rt.waitForLine(containing: "link bound", timeout: .seconds(20))
+                let endpoint = String(try #require(bound.split(separator: " ").last))
+                #expect(endpoint.hasPrefix("\(transport)://"))
+                let context = try ZMQContext()
+                let app = try StandInAppCore(endpoint: endpoint, context: context, nonceSeed: 5)
+                // 100 Hz board, 50 ms heartbeats: a second gives about 20 each way.
+                let start = ContinuousClock.now
+                try app.run(timeout: .seconds(20)) {
+                    app.sessions == 1 && ContinuousClock.now - start > .seconds(1)
+                        && app.machine.counters.heartbeatsReceived >= 5
+                }
+                #expect(app.sessions == 1)
+                #expect(app.machine.state.isEstablished)
+                #expect(app.machine.counters.heartbeatsReceived >= 5)
+                #expect(app.machine.counters.malformed == 0)
+                rt.send(signal: SIGTERM)
+                #expect(try rt.waitForExit(timeout: .seconds(20)) == 0, "\(rt.report())")
+                let summary = try #require(
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath)))
+                        as? [String: Any])
+                let link = try #require(summary["link"] as? [String: Any])
+                #expect((summary["sessions"] as? Int) == 1)
+                #expect((link["heartbeats_rx"] as? Int ?? 0) >= 5, "\(link)")
+                #expect((link["malformed"] as? Int) == 0)
+            }
+        }
+    }
+}

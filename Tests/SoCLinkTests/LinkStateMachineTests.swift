@@ -107,8 +107,12 @@ struct LinkStateMachineTests {
         _ = try pair.handshake()
         #expect(pair.rt.pollTimers(now: pair.now) == .none)
         pair.now += 50_000_000
-        guard case .send(.heartbeat) = pair.rt.pollTimers(now: pair.now) else { throw Unexpected() }
+        guard case .send(let heartbeat) = pair.rt.pollTimers(now: pair.now), case .heartbeat = heartbeat else {
+            throw Unexpected()
+        }
         #expect(pair.rt.pollTimers(now: pair.now) == .none)
+        #expect(try pair.rtSends(heartbeat) == .none)
+        #expect(pair.app.counters.heartbeatsReceived == 1)
         pair.now += 251_000_000
         #expect(pair.rt.pollTimers(now: pair.now) == .peerLost(reply: nil))
         #expect(pair.rt.state == .lost)
