@@ -483,8 +483,9 @@ enum ScenarioFixtures {
 @Suite("Scenarios with both cores", .serialized, .timeLimit(.minutes(3)))
 struct ScenarioProcessTests {
     static func runner(keep: Bool = false) throws -> ScenarioRunner {
+        let root: String = try #require(ScenarioFixtures.packageRoot)
         var configuration = ScenarioRunner.Configuration(
-            packageRoot: try #require(ScenarioFixtures.packageRoot),
+            packageRoot: root,
             outputDirectory: URL(fileURLWithPath: try makeTemporaryDirectory(prefix: "ssoc-scen")))
         configuration.keepPassingRuns = keep
         return ScenarioRunner(configuration: configuration)
