@@ -15,12 +15,14 @@ struct DemoCommand: ParsableCommand {
             Starts splitsoc-rt and splitsoc-app as two OS processes linked over ZeroMQ, then:
               1. normal regulation (thermostat 1.0 as a Wasm module),
               2. a hot swap of the regulator to thermostat 1.1,
-              3. a module that traps, rolled back automatically by the application core,
-              4. the application core killed with SIGKILL: the real-time core goes fail-safe,
-              5. the application core restarted: the link resynchronises and regulation resumes.
-            A live view runs in the terminal (plain lines when stdout is not a terminal). At the end a
-            summary is printed and summary.json, report.html, the rt trace and both logs are written
-            to --out. The exit code is 0 when every check of the story passed, 1 otherwise.
+              3. a module that traps, rolled back by the application core,
+              4. the application core killed (SIGKILL): the real-time core goes fail-safe,
+              5. the application core restarted: the link resynchronises.
+
+            A live view runs in the terminal (plain lines when stdout is not a terminal). \
+            At the end a summary is printed and summary.json, report.html, the rt trace \
+            and both logs are written to --out. The exit code is 0 when every check of \
+            the story passed, 1 otherwise.
             """
     )
 
