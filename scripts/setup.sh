@@ -14,8 +14,11 @@ if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzmq; } \
     missing+=(libzmq3-dev)
 fi
 
+# rt-tests gives cyclictest, the same-run baseline of `splitsoc bench` for loop lateness.
+command -v cyclictest >/dev/null 2>&1 || missing+=(rt-tests)
+
 if [ ${#missing[@]} -eq 0 ]; then
-    say "libzmq3-dev and pkg-config already installed (libzmq $(pkg-config --modversion libzmq))"
+    say "libzmq3-dev, pkg-config and rt-tests already installed (libzmq $(pkg-config --modversion libzmq))"
 else
     command -v apt-get >/dev/null 2>&1 \
         || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"
