@@ -116,6 +116,25 @@ struct DemoRenderingTests {
         #expect(schedule.phase(at: 25) == .recovery)
     }
 
+    @Test("Phase announcements wrap at word boundaries within the width and keep every word")
+    func announcementsWrapAtWords() {
+        let view = LiveView(duration: 20, colour: false)
+        for (index, phase) in DemoPhase.allCases.enumerated() {
+            let lines = view.announcement(phase, index: index, at: 1, width: 60)
+            let prose = lines.dropFirst(2).filter { !$0.isEmpty }
+            #expect(prose.count >= 2)
+            for line in prose {
+                #expect(line.count <= 60, "\(line)")
+                #expect(line.hasPrefix("  ") && !line.hasPrefix("   "), "\(line)")
+            }
+            let words = prose.flatMap { $0.split(separator: " ") }.map(String.init)
+            let expected = (phase.story + " Watch for: " + phase.watchFor).split(separator: " ").map(String.init)
+            #expect(words == expected)
+        }
+        #expect(LiveView.wrap("a b", width: 80, indent: "  ") == ["  a b"])
+        #expect(LiveView.wrap(String(repeating: "x", count: 90), width: 40, indent: "") == [String(repeating: "x", count: 90)])
+    }
+
     @Test("The status, telemetry and event examples of docs/process-interfaces.md parse")
     func contractExamplesParse() throws {
         let rt = try PublishedMessage.parse("""

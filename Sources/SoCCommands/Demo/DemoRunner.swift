@@ -145,7 +145,8 @@ package final class DemoRunner {
             // what to watch before it happens.
             while nextPhase < schedule.slots.count, schedule.slots[nextPhase].start <= t {
                 let phase = schedule.slots[nextPhase].phase
-                let lines = view.announcement(phase, index: nextPhase, of: schedule.slots.count, at: t)
+                let lines = view.announcement(
+                    phase, index: nextPhase, of: schedule.slots.count, at: t, width: min(96, redrawer?.width ?? 96))
                 if let redrawer { redrawer.printAbove(lines) } else { output(lines.joined(separator: "\n") + "\n") }
                 phaseStarts.append(Timed(at: t, phase))
                 perform(phase, launcher: launcher, control: control, appProcesses: &appProcesses, at: now)

@@ -146,16 +146,32 @@ package struct LiveView: Sendable {
         return parts.joined(separator: " ")
     }
 
-    /// The announcement printed when `phase` starts.
+    /// The announcement printed when `phase` starts, its prose word-wrapped to `width` columns (a
+    /// terminal would otherwise break the long sentences in the middle of a word).
     package func announcement(_ phase: DemoPhase, index: Int, of count: Int = DemoPhase.allCases.count,
-                              at time: Double) -> [String] {
-        [
-            "",
-            paint(String(format: "▶ Phase %d/%d at %.1f s: ", index + 1, count, time) + phase.title, "1;36"),
-            "  " + phase.story,
-            "  Watch for: " + phase.watchFor,
-            "",
-        ]
+                              at time: Double, width: Int = 96) -> [String] {
+        [""]
+            + [paint(String(format: "▶ Phase %d/%d at %.1f s: ", index + 1, count, time) + phase.title, "1;36")]
+            + Self.wrap(phase.story, width: width, indent: "  ")
+            + Self.wrap("Watch for: " + phase.watchFor, width: width, indent: "  ")
+            + [""]
+    }
+
+    /// `text` broken at spaces into lines of at most `width` characters, each starting with
+    /// `indent`. A single word longer than the line stays whole.
+    package static func wrap(_ text: String, width: Int, indent: String) -> [String] {
+        let room = max(20, width - indent.count)
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > room {
+                lines.append(indent + current)
+                current = ""
+            }
+            current += current.isEmpty ? String(word) : " " + word
+        }
+        if !current.isEmpty { lines.append(indent + current) }
+        return lines
     }
 }
 
