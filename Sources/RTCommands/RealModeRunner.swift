@@ -70,17 +70,21 @@ struct RealModeRunner {
                 let report = engine.step()
                 shared.lateness.tryPush(report.lateness)
                 engine.node.outbound.tryPush(OutboundMessage(kind: .tickGrant, tick: tick &+ 1))
+                // The tick's one syscall (a non-blocking eventfd write): it wakes the I/O thread to
+                // send this tick's frames now, instead of at the end of its 5 ms poll timeout.
                 splitsoc_eventfd_signal(shared.eventFD)
             }
             shared.tickThreadDone.store(true, ordering: .releasing)
             splitsoc_eventfd_signal(shared.eventFD)
         }
 
-        let ioBox = HandOver((link, writer, status))
+        let ioBox = HandOver((link, writer, status, transport.pollItem(events: .readable)))
         let ioResult = HandOver(IOResult())
         let ioThread = JoinableThread(name: "ssoc-io") {
-            let (link, writer, status) = ioBox.value
-            IOLoop(link: link, writer: writer, status: status, shared: shared, start: start, boardName: board.name)
+            let (link, writer, status, linkPollItem) = ioBox.value
+            IOLoop(
+                link: link, linkPollItem: linkPollItem, writer: writer, status: status, shared: shared, start: start,
+                boardName: board.name)
                 .run(result: ioResult.value)
             shared.ioDone.store(true, ordering: .releasing)
         }
@@ -122,6 +126,8 @@ final class IOResult {
 /// The I/O thread's loop.
 struct IOLoop {
     let link: RTLink
+    /// The link socket's poll item (the socket is owned by `link`'s transport and outlives the loop).
+    let linkPollItem: ZMQPollItem
     let writer: TraceWriter
     let status: StatusPublisher?
     let shared: RealModeRunner.Shared
@@ -134,7 +140,7 @@ struct IOLoop {
         var windowLateness = LatencyHistogram()
         var nextStatus = start &+ 100_000_000
         var statusCount = 0
-        var items = [link.transportPollItem(), ZMQPollItem(fileDescriptor: shared.eventFD, events: .readable)]
+        var items = [linkPollItem, ZMQPollItem(fileDescriptor: shared.eventFD, events: .readable)]
         while shared.origin.load(ordering: .acquiring) == 0 { usleep(100) }
         link.origin = shared.origin.load(ordering: .acquiring)
         do {
@@ -173,12 +179,5 @@ struct IOLoop {
         drain.drain()
         writer.comment("end ticks=\(node.telemetry.tick.load(ordering: .relaxed) + 1)")
         result.digest = writer.finish()
-    }
-}
-
-extension RTLink {
-    /// A poll item for the link's socket.
-    func transportPollItem() -> ZMQPollItem {
-        (transport as! ZMQFrameTransport).pollItem(events: .readable)
     }
 }
