@@ -77,6 +77,7 @@ extension BoardDescription {
         silenceTicks = try r.int("supervisor", "silence_ticks", default: tickHz / 4, range: 1...10_000_000)
         invalidCommandLimit = try r.int("supervisor", "invalid_limit", default: 5, range: 1...1_000_000)
         invalidWindowTicks = try r.int("supervisor", "invalid_window_ticks", default: tickHz, range: 1...10_000_000)
+        recoveryTicks = try r.int("supervisor", "recovery_ticks", default: max(1, tickHz / 10), range: 1...10_000_000)
         failSafeSetpointMilliC = try r.int("supervisor", "failsafe_setpoint_mC", default: 35_000, range: -50_000...200_000)
         failSafeHysteresisMilliC = try r.int("supervisor", "failsafe_hysteresis_mC", default: 1_000, range: 0...50_000)
         failSafeDutyPermille = try r.int("supervisor", "failsafe_duty_permille", default: 300, range: 0...1000)
