@@ -170,10 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: [
-                "SoCCommands", "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "SoCTesting", "FirmwareBuild",
-                "SoCCommandLine",
-            ],
+            dependencies: ["SoCCommands", "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "SoCTesting", "FirmwareBuild"],
             swiftSettings: swiftSettings
         ),
     ]
