@@ -1,3 +1,4 @@
+import Foundation
 import RTCore
 import SoCParameters
 import Testing
@@ -108,6 +109,32 @@ struct ParameterRangeTests {
         #expect(throws: BoardError(
             source: "s.txt", line: 1, message: "i2c-nack -1 is out of range: \(Parameter.i2cNack.requirement)")) {
             try Stimulus.parseFile("3 i2c-nack -1\n", source: "s.txt")
+        }
+    }
+}
+
+/// docs/process-interfaces.md lists the ranges by hand; this keeps the page and the table together.
+@Suite("Parameter ranges in the docs")
+struct ParameterRangeDocsTests {
+    static let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/process-interfaces.md")
+
+    @Test("docs/process-interfaces.md states the range of every flag with a fixed range as the table has it")
+    func docsListTheTable() throws {
+        let text = try String(contentsOf: Self.page, encoding: .utf8)
+        let integers: [ParameterRange<Int>] = [
+            Parameter.ambientTemperature, Parameter.motorSpeedSetpoint, Parameter.quantum, Parameter.heartbeatInterval,
+            Parameter.livenessTimeout, Parameter.ackTimeout, Parameter.realTimePriority, Parameter.cpu,
+            Parameter.memoryPages, Parameter.batchDeadline, Parameter.probationBatches, Parameter.benchIterations,
+            Parameter.benchSamples, Parameter.replyTimeout, Parameter.pingCount, Parameter.pingWarmup,
+            Parameter.messageSize,
+        ]
+        for range in integers {
+            #expect(text.contains("\(range.bounds.lowerBound)…\(range.bounds.upperBound)"), "\(range.requirement)")
+        }
+        for range in [Parameter.duration, Parameter.demoDuration, Parameter.pingRate] {
+            let span = range.span.replacingOccurrences(of: "...", with: "…")
+            #expect(text.contains(span.prefix(while: { $0 != " " })), "\(range.requirement)")
         }
     }
 }
