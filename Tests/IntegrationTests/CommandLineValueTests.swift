@@ -35,6 +35,8 @@ struct CommandLineValueTests {
             ("splitsoc-rt", ["--link", unboundLink, "--quantum", "0"],
              "--quantum 0 is out of range: quantum of the virtual clock must be 1...10000 ticks"),
             ("splitsoc-rt", ["--link", unboundLink, "--duration", "inf"], "--duration inf is out of range: duration must be 0.001...31536000 s"),
+            ("splitsoc-rt", ["--link", unboundLink, "--board", "thermo-i2c", "--duration", "0.004"],
+             "--duration 0.004 is shorter than one tick of board thermo-i2c (100 ticks per second)"),
             ("splitsoc-rt", ["--link", unboundLink, "--cpu", "-1"], "--cpu -1 is out of range: CPU number must be 0...1023"),
             ("splitsoc-rt", ["--link", unboundLink, "--ack-timeout-ms", "0"],
              "--ack-timeout-ms 0 is out of range: TickAck timeout must be 1...3600000 ms"),
