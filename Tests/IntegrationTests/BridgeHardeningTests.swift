@@ -120,6 +120,52 @@ struct BridgeHardeningTests {
     }
 }
 
+/// SPEC §4.3's counting identity, checked against the relay's own record of what it did: every
+/// frame the relay dropped, corrupted, duplicated or reordered is counted once, in its category,
+/// by the side that received it (sent = delivered + lost + duplicate + reordered; corrupted ⊆ lost).
+@Suite("Every frame accounted on both sides (real processes and relay)", .serialized)
+struct FrameAccountingTests {
+    static func monotonicMilliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
+    }
+
+    @Test("Drop, duplicate, reorder and corrupt in both directions: each side's counters equal the relay's", .timeLimit(.minutes(2)))
+    func countersMatchTheRelay() throws {
+        let pair = try CorePair(startApp: false)
+        // Data frames carry the real-time core's CLOCK_MONOTONIC in both directions (commands and
+        // acks echo the grant), so one window of that clock bounds the faults on both sides.
+        let start = Self.monotonicMilliseconds() + 1_500
+        let window = "from-ms=\(start),until-ms=\(start + 3_000)"
+        let faults = "drop=30,corrupt=30,dup=30,reorder=30,"
+        let relay = try RelayProcess(
+            upstream: pair.launcher.endpoints.link, faults: faults + "types=command+tick-ack," + window,
+            rtToApp: faults + "types=sample+tick-grant," + window, directory: pair.directory)
+        defer { relay.stop() }
+        try pair.launcher.startApplicationCore(via: relay.listen)
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        // Past the window, and a few status periods for both cores to publish final counters.
+        while Self.monotonicMilliseconds() < start + 3_500 { usleep(50_000) }
+        let rt = try #require(pair.latest).linkCounters
+        let app = try #require(pair.collector.latestApp).linkCounters
+        relay.stop()
+        let toRT = try relay.counters("app_to_rt")
+        let toApp = try relay.counters("rt_to_app")
+        print("frame-accounting: relay app→rt \(toRT.sorted { $0.key < $1.key }) rt \(rt.filter { ["duplicates", "reordered", "corrupted", "frames_lost"].contains($0.key) })")
+        print("frame-accounting: relay rt→app \(toApp.sorted { $0.key < $1.key }) app \(app.filter { ["duplicates", "reordered", "corrupted", "frames_lost"].contains($0.key) })")
+        for (side, counters, relayed) in [("rt", rt, toRT), ("app", app, toApp)] {
+            #expect((relayed["dropped"] ?? 0) > 10 && (relayed["reordered"] ?? 0) > 10, "\(side): faults happened")
+            #expect(counters["duplicates"] == relayed["duplicated"], "\(side) duplicates")
+            #expect(counters["reordered"] == relayed["reordered"], "\(side) reordered")
+            #expect(counters["corrupted"] == relayed["corrupted"], "\(side) corrupted")
+            #expect(counters["frames_lost"] == (relayed["dropped"] ?? 0) + (relayed["corrupted"] ?? 0), "\(side) lost")
+            #expect(relayed["undeliverable"] == 0)
+        }
+        #expect(pair.latest?.peerReportedLost == app["frames_lost"], "the rt shows what the app reports losing")
+    }
+}
+
 /// A foreign process on the link endpoint: a DEALER of the test's own that never handshakes.
 final class Stranger {
     /// A command value no module sends: its absence from the trace proves nothing got through.
@@ -205,5 +251,43 @@ final class RelayProcess {
         let data = try Data(contentsOf: summaryURL)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return try #require(object[direction] as? [String: Int])
+    }
+}
+
+/// SPEC §5.2 rules 7–9 with the real cores on the virtual clock: the lock step never wedges.
+@Suite("Virtual-clock lockstep recovery (real processes)", .serialized)
+struct LockstepRecoveryTests {
+    @Test("The application core killed and restarted mid-run: a new session, the lock step resumes", .timeLimit(.minutes(2)))
+    func restartResumes() throws {
+        let pair = try CorePair(clock: "virtual", rtArguments: ["--duration", "36000"])
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        let before = try #require(pair.latest)
+        pair.app.send(signal: SIGKILL)
+        _ = pair.app.waitForExit(timeout: .seconds(5))
+        try pair.launcher.startApplicationCore()
+        let resumed = pair.waitForStatus(timeout: .seconds(20)) { $0.session > before.session && $0.state == "normal" }
+        #expect(resumed != nil, "a new session and normal again")
+        let tick = pair.latest?.tick ?? 0
+        #expect(pair.waitForStatus(timeout: .seconds(10)) { $0.tick > tick + 1_000 } != nil, "virtual time advances")
+        try BridgeHardeningTests.checkSafety(pair, expectFailSafe: true)
+    }
+
+    @Test("An ack that never comes ends the session (link down); the peer re-handshakes when it runs again", .timeLimit(.minutes(2)))
+    func ackTimeoutEndsSession() throws {
+        // Liveness longer than the ack timeout, so that it is the ack timeout that ends the session.
+        let pair = try CorePair(clock: "virtual", rtArguments: ["--duration", "36000", "--ack-timeout-ms", "1000", "--liveness-ms", "3000"])
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        let before = try #require(pair.latest)
+        pair.app.send(signal: SIGSTOP)
+        let down = pair.waitForStatus(timeout: .seconds(10)) { $0.link == "down" && $0.state == "failsafe" }
+        #expect(down != nil, "after the ack timeout the status says the link is down")
+        pair.app.send(signal: SIGCONT)
+        let back = pair.waitForStatus(timeout: .seconds(10)) {
+            $0.link == "up" && $0.session > before.session && $0.state == "normal"
+        }
+        #expect(back != nil, "the application core handshakes again and regulation resumes")
+        #expect(pair.rt.stdoutText().contains("link ack timeout through="))
+        #expect((pair.latest?.linkCounters["ack_timeouts"] ?? 0) >= 1)
+        try BridgeHardeningTests.checkSafety(pair, expectFailSafe: true)
     }
 }
