@@ -2,6 +2,7 @@ import Foundation
 import SoCCommands
 import SoCLink
 import SoCLinkZMQ
+import SoCTesting
 import SoCWire
 import Testing
 import ZeroMQ
@@ -89,6 +90,47 @@ struct BridgeHardeningTests {
         #expect(!trace.contains("value=\(Stranger.marker)"), "no command of the stranger reached the tick")
     }
 
+    @Test("A second application core on the same endpoint waits (sessionMismatch) instead of fighting")
+    func secondApplicationCoreWaits() throws {
+        let pair = try CorePair()
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        let before = try #require(pair.latest)
+        let second = ChildProcess(
+            name: "app2", executable: Executables.url("splitsoc-app"),
+            arguments: ["--link", pair.launcher.endpoints.link] + pair.launcher.options.modules.flatMap {
+                ["--module", "\($0.slot)=\($0.path)"]
+            }, logDirectory: pair.directory)
+        try second.start()
+        defer { _ = second.terminate() }
+        try second.waitForLine(containing: "sessionMismatch", timeout: .seconds(20))
+        usleep(1_000_000)
+        let after = try #require(pair.latest)
+        #expect(after.resyncs == before.resyncs, "no session was taken from the owner")
+        #expect(after.failsafeEntries == before.failsafeEntries)
+        #expect(!second.stdoutText().contains("session established"), "the second core never got a session")
+        let refusals = second.stdoutText().split(separator: "\n").filter { $0.contains("rejected by peer") }.count
+        #expect(refusals <= 3, "its refusals are summarised, not one line per Hello (\(refusals) lines)")
+        // When the owner goes, the waiting core takes over with a fresh handshake.
+        _ = pair.app.terminate()
+        try second.waitForLine(containing: "session established", timeout: .seconds(10))
+        #expect(pair.waitForStatus(timeout: .seconds(5)) { $0.state == "normal" && $0.link == "up" } != nil)
+    }
+
+    @Test("An oversized message is refused naming its type and sequence from offsets 3 and 8")
+    func oversizedIsNamed() throws {
+        let pair = try CorePair(startApp: false)
+        let stranger = try Stranger(endpoint: pair.launcher.endpoints.link)
+        usleep(100_000)
+        var big = [UInt8](repeating: 0, count: 2_000)
+        big[0] = 0x53; big[1] = 0x53; big[2] = 1; big[3] = 0x20
+        big[8] = 0x2A
+        _ = try big.withUnsafeBytes { try stranger.transport.trySend($0) }
+        let reject = try #require(try stranger.nextReject(within: .seconds(5)))
+        #expect(reject.code == .malformedFrame)
+        #expect(reject.refusedType == 0x20)
+        #expect(reject.refusedSequence == 0x2A)
+    }
+
     @Test("10 % loss on tcp in both directions: the session survives or recovers, and regulation goes on")
     func lossyTCP() throws {
         let pair = try CorePair(transport: .tcp, startApp: false)
@@ -163,6 +205,9 @@ struct FrameAccountingTests {
             #expect(relayed["undeliverable"] == 0)
         }
         #expect(pair.latest?.peerReportedLost == app["frames_lost"], "the rt shows what the app reports losing")
+        // 3 % corrupted commands are link damage, not misbehaviour: no fail-safe for them.
+        #expect(pair.waitUntilRegulating(timeout: BridgeHardeningTests.recoveryBound) != nil)
+        try BridgeHardeningTests.checkSafety(pair, expectFailSafe: false)
     }
 }
 
@@ -197,6 +242,19 @@ final class Stranger {
         let hello = Hello(role: .application, capabilities: .all, sessionID: 0xBAD)
         try send(Frame(sequence: 1, timestamp: 0, message: .hello(hello)), &buffer)
         return try collectReplies(for: .seconds(2), &buffer)
+    }
+
+    func nextReject(within duration: Duration) throws -> Reject? {
+        var buffer = [UInt8](repeating: 0, count: Wire.maxFrameSize)
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end {
+            _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
+            let result = try buffer.withUnsafeMutableBytes { try transport.tryReceive(into: $0) }
+            guard case .received(let count) = result else { continue }
+            let frame = try buffer.withUnsafeBytes { try FrameCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            if case .reject(let reject) = frame.message { return reject }
+        }
+        return nil
     }
 
     private func send(_ frame: Frame, _ buffer: inout [UInt8]) throws {
@@ -290,4 +348,72 @@ struct LockstepRecoveryTests {
         #expect((pair.latest?.linkCounters["ack_timeouts"] ?? 0) >= 1)
         try BridgeHardeningTests.checkSafety(pair, expectFailSafe: true)
     }
+}
+
+/// SPEC §4.4: a flood of `Reject`s reaching the application core becomes a few summary lines.
+@Suite("Bounded reaction to garbage (real application core, scripted real-time side)", .serialized)
+struct RejectFloodTests {
+    @Test("20 000 Rejects in a session: the application core logs a handful of lines and stays in the session")
+    func rejectFloodIsSummarised() throws {
+        let root = try #require(DemoFirmware.packageRoot(startingAt: FirmwareBuilderRoot.path))
+        let firmware = try DemoFirmware.build(packageRoot: root)
+        try withTemporaryIPCPath { endpoint in
+            let context = try ZMQContext()
+            let rt = try ZMQFrameTransport.bind(endpoint: endpoint, context: context)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flood-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let app = ChildProcess(
+                name: "app", executable: Executables.url("splitsoc-app"),
+                arguments: ["--link", endpoint, "--module", "thermostat=\(firmware.thermostat)"], logDirectory: directory)
+            try app.start()
+            defer { _ = app.terminate() }
+            var script = ScriptedRealTimeCore(transport: rt)
+            try script.acceptHello(timeout: .seconds(20))
+            try app.waitForLine(containing: "session established", timeout: .seconds(10))
+            for index in 0..<20_000 {
+                try script.send(.reject(Reject(code: .malformedFrame, refusedType: 0x20, refusedSequence: UInt32(index))))
+                if index % 2_000 == 0 { try script.send(.heartbeat(Heartbeat(lastReceivedSequence: 0, framesLost: 0))) }
+            }
+            try app.waitForLine(containing: "rejects received", timeout: .seconds(5))
+            let lines = app.stdoutText().split(separator: "\n").filter { $0.contains("reject") }
+            #expect(lines.count <= 4, "\(lines.count) lines: \(lines.prefix(5))")
+            #expect(!app.stdoutText().contains("link lost"), "the flood did not end the session")
+        }
+    }
+}
+
+/// Just enough of a real-time core to open a session with a real application core (SPEC §4.1).
+struct ScriptedRealTimeCore {
+    let transport: ZMQFrameTransport
+    private var sequence: UInt32 = 1
+    private var buffer = [UInt8](repeating: 0, count: Wire.maxFrameSize)
+
+    init(transport: ZMQFrameTransport) { self.transport = transport }
+
+    mutating func acceptHello(timeout: Duration) throws {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
+            let result = try buffer.withUnsafeMutableBytes { try transport.tryReceive(into: $0) }
+            guard case .received(let count) = result else { continue }
+            let frame = try buffer.withUnsafeBytes { try FrameCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            guard case .hello(let hello) = frame.message else { continue }
+            try send(.helloAck(HelloAck(
+                acceptedVersion: 1, role: .realTime, clockMode: .real, capabilities: hello.capabilities,
+                sessionID: hello.sessionID, tickPeriodNanoseconds: 1_000_000, quantumTicks: 1,
+                heartbeatIntervalMilliseconds: 50, livenessTimeoutMilliseconds: 5_000, seed: 1)))
+            return
+        }
+        throw ScriptError()
+    }
+
+    mutating func send(_ message: Message) throws {
+        let frame = Frame(sequence: sequence, timestamp: 0, message: message)
+        sequence &+= 1
+        let size = try buffer.withUnsafeMutableBytes { try FrameCodec.encode(frame, into: $0) }
+        _ = try buffer.withUnsafeBytes { try transport.trySend(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
+    }
+
+    struct ScriptError: Error {}
 }
