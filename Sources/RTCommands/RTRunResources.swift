@@ -16,7 +16,8 @@ struct RTRunResources {
         let exitCode: Int32
     }
 
-    /// Opens the trace (writing its header), binds the link and, if asked, the status endpoint.
+    /// Opens the trace (writing its header), checks that an ipc:// link is in a private directory,
+    /// starts the CURVE authenticator if asked, binds the link and, if asked, the status endpoint.
     /// - Throws: `StartFailure` after printing what went wrong.
     static func open(_ configuration: RTConfiguration, clock: String, quantum: Int) throws(StartFailure) -> RTRunResources {
         let board = configuration.board
@@ -28,11 +29,18 @@ struct RTRunResources {
             throw StartFailure(exitCode: 73)
         }
         writer.writeHeader(board: board.name, clock: clock, seed: configuration.options.seed, tickHz: board.tickHz, quantum: quantum)
+        let security = configuration.linkSecurity
+        if !security.allowSharedIPCDirectory, let problem = IPCDirectoryCheck.problem(endpoint: configuration.link) {
+            warn("splitsoc-rt: \(problem)")
+            throw StartFailure(exitCode: 64)
+        }
         let context: ZMQContext
         let transport: ZMQFrameTransport
         do {
             context = try ZMQContext()
-            transport = try ZMQFrameTransport.bind(endpoint: configuration.link, context: context)
+            try security.prepare(context)
+            transport = try ZMQFrameTransport.bind(
+                endpoint: configuration.link, context: context, options: .init(security: security.security))
         } catch {
             warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
             throw StartFailure(exitCode: 69)

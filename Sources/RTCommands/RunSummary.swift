@@ -61,6 +61,7 @@ struct RunSummary {
             "malformed":\(c.malformed),"unexpected":\(c.unexpected),"resyncs":\(c.resynchronisations),\
             "heartbeats_rx":\(c.heartbeatsReceived),\
             "tx_dropped":\((link?.txDropped ?? 0) &+ node.outbound.overruns),"inbound_overruns":\(node.inbound.overruns)},\
+            "link_security":\(configuration.linkSecurity.summaryJSON),\
             "tasks":{\(taskJSON)},\
             "lateness_us":\(hist(tickLateness)),"rtt_us":\(hist(roundTrip)),"thread":\(settings.json),\
             "final_process_milli":\(Int(node.trueProcessValue.rounded()))}
