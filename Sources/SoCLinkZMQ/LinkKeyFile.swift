@@ -109,12 +109,6 @@ public enum LinkKeyFile {
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             throw LinkKeyFileError(path: path, reason: "not a regular file")
         }
-        let mode = info.st_mode & 0o777
-        if kind.isSecret && mode & 0o077 != 0 {
-            throw LinkKeyFileError(
-                path: path,
-                reason: "secret key file is accessible by group/others (mode \(octal(mode))): run chmod 600 \(path)")
-        }
         guard info.st_size <= maximumSize else {
             throw LinkKeyFileError(path: path, reason: "too large for a key file (\(info.st_size) bytes)")
         }
@@ -123,7 +117,15 @@ public enum LinkKeyFile {
         guard count == bytes.count else {
             throw LinkKeyFileError(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
         }
-        return try parse(String(decoding: bytes, as: UTF8.self), path: path, expecting: kind)
+        // Parsed first, so a file of the wrong kind says so rather than complaining about its mode.
+        let key = try parse(String(decoding: bytes, as: UTF8.self), path: path, expecting: kind)
+        let mode = info.st_mode & 0o777
+        if kind.isSecret && mode & 0o077 != 0 {
+            throw LinkKeyFileError(
+                path: path,
+                reason: "secret key file is accessible by group/others (mode \(octal(mode))): run chmod 600 \(path)")
+        }
+        return key
     }
 
     /// Loads a secret key file and derives its public key.
