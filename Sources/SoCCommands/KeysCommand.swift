@@ -47,20 +47,12 @@ struct KeysCommand: ParsableCommand {
         }
 
         func run() throws {
-            let secretPath = (output as NSString).appendingPathComponent(name + ".key")
-            let publicPath = (output as NSString).appendingPathComponent(name + ".pub")
             do {
                 try FileManager.default.createDirectory(
                     atPath: output, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                // Check both first, so a refusal never leaves a new .key beside an old .pub.
-                for path in [secretPath, publicPath] where !force && FileManager.default.fileExists(atPath: path) {
-                    throw LinkKeyFileError(path: path, reason: "already exists (pass --force to replace it)")
-                }
-                let pair = try ZMQCurveKeyPair.generate()
-                try LinkKeyFile.write(pair.secretKey, kind: .curveSecret, to: secretPath, replace: force)
-                try LinkKeyFile.write(pair.publicKey, kind: .curvePublic, to: publicPath, replace: force)
-                print("wrote \(secretPath) (secret, mode 0600)")
-                print("wrote \(publicPath) public=\(pair.publicKey.z85)")
+                let written = try LinkKeyFile.generatePair(directory: output, name: name, replace: force)
+                print("wrote \(written.secretPath) (secret, mode 0600)")
+                print("wrote \(written.publicPath) public=\(written.pair.publicKey.z85)")
             } catch {
                 FileHandle.standardError.write(Data("splitsoc keys generate: \(error)\n".utf8))
                 throw ExitCode(73)

@@ -161,6 +161,32 @@ public enum LinkKeyFile {
         }
     }
 
+    /// Generates a CURVE key pair and writes `DIRECTORY/NAME.key` (0600) and `DIRECTORY/NAME.pub`.
+    /// Both paths are checked before either is written, so a refusal never leaves a new `.key`
+    /// beside an old `.pub`. The directory must exist.
+    /// - Parameter replace: replace existing files (otherwise an existing file is an error).
+    /// - Returns: the pair and the two paths.
+    /// - Throws: `LinkKeyFileError` (a file exists, cannot be written, or libzmq has no CURVE).
+    public static func generatePair(
+        directory: String, name: String, replace: Bool
+    ) throws(LinkKeyFileError) -> (pair: ZMQCurveKeyPair, secretPath: String, publicPath: String) {
+        let secretPath = directory + "/" + name + ".key"
+        let publicPath = directory + "/" + name + ".pub"
+        var info = stat()
+        for path in [secretPath, publicPath] where !replace && lstat(path, &info) == 0 {
+            throw LinkKeyFileError(path: path, reason: "already exists (pass --force to replace it)")
+        }
+        let pair: ZMQCurveKeyPair
+        do {
+            pair = try ZMQCurveKeyPair.generate()
+        } catch {
+            throw LinkKeyFileError(path: secretPath, reason: "cannot generate a key pair: \(error) (is libzmq built with CURVE?)")
+        }
+        try write(pair.secretKey, kind: .curveSecret, to: secretPath, replace: replace)
+        try write(pair.publicKey, kind: .curvePublic, to: publicPath, replace: replace)
+        return (pair, secretPath, publicPath)
+    }
+
     static func octal(_ mode: mode_t) -> String {
         let digits = String(mode, radix: 8)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

@@ -94,6 +94,8 @@ public final class ZMQZAPAuthenticator: Sendable {
         guard rc == 0 else {
             Unmanaged<ZMQZAPAuthenticator>.fromOpaque(box).release()
             _ = system_zmq_close(socket)
+            Glibc.close(wakeRead)
+            Glibc.close(wakeWrite)
             throw ZMQError(rawValue: rc)
         }
         thread.withLock { $0 = handle }

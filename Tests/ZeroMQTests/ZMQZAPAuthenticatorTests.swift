@@ -33,7 +33,6 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
-        try? Task.checkCancellation()
         usleep(2_000)
     }
     return try condition()
