@@ -16,10 +16,16 @@ struct RTRunResources {
         let exitCode: Int32
     }
 
-    /// Opens the trace (writing its header), checks that an ipc:// link is in a private directory,
+    /// Checks that an ipc:// link is in a private directory, opens the trace (writing its header),
     /// starts the CURVE authenticator if asked, binds the link and, if asked, the status endpoint.
     /// - Throws: `StartFailure` after printing what went wrong.
     static func open(_ configuration: RTConfiguration, clock: String, quantum: Int) throws(StartFailure) -> RTRunResources {
+        // Checked first, so a refused start leaves no trace file behind.
+        let security = configuration.linkSecurity
+        if !security.allowSharedIPCDirectory, let problem = IPCDirectoryCheck.problem(endpoint: configuration.link) {
+            warn("splitsoc-rt: \(problem)")
+            throw StartFailure(exitCode: 64)
+        }
         let board = configuration.board
         let writer: TraceWriter
         do {
@@ -29,11 +35,6 @@ struct RTRunResources {
             throw StartFailure(exitCode: 73)
         }
         writer.writeHeader(board: board.name, clock: clock, seed: configuration.options.seed, tickHz: board.tickHz, quantum: quantum)
-        let security = configuration.linkSecurity
-        if !security.allowSharedIPCDirectory, let problem = IPCDirectoryCheck.problem(endpoint: configuration.link) {
-            warn("splitsoc-rt: \(problem)")
-            throw StartFailure(exitCode: 64)
-        }
         let context: ZMQContext
         let transport: ZMQFrameTransport
         do {

@@ -172,12 +172,14 @@ struct LinkSecurityTests {
             try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: false)
             chmod(shared, 0o755)
             let endpoint = "ipc://\(shared)/link"
-            let refused = try harness.spawn("splitsoc-rt", ["--link", endpoint, "--ticks", "10"])
+            let tracePath = harness.directory + "/refused.trace"
+            let refused = try harness.spawn("splitsoc-rt", ["--link", endpoint, "--ticks", "10", "--trace", tracePath])
             #expect(try refused.waitForExit() == 64, "\(refused.report())")
             #expect(refused.stderr.contains(
                 "splitsoc-rt: ipc directory \(shared) is accessible by other users (mode 0755): use a private directory (mkdir -m 700) or pass --allow-shared-ipc-dir"),
                 "\(refused.report())")
             #expect(!refused.stdout.contains("link bound"))
+            #expect(!FileManager.default.fileExists(atPath: tracePath), "a refused start writes no trace")
             let allowed = try harness.spawn("splitsoc-rt", ["--link", endpoint, "--ticks", "10", "--allow-shared-ipc-dir"])
             _ = try allowed.waitForLine(containing: "link bound \(endpoint)")
             #expect(try allowed.waitForExit() == 0, "\(allowed.report())")
