@@ -32,9 +32,14 @@ public enum IPCDirectoryCheck {
         return nil
     }
 
-    /// The directory part of a path ("." for a bare name, "/" for a file in the root).
+    /// The directory part of a path (the working directory for a bare name, "/" for a file in the root).
     static func directoryName(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
+        guard let slash = path.lastIndex(of: "/") else {
+            // Named in full so the refusal line says which directory to fix.
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            guard getcwd(&buffer, buffer.count) != nil else { return "." }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         let directory = String(path[..<slash])
         return directory.isEmpty ? "/" : directory
     }

@@ -1,5 +1,5 @@
 import Foundation
-import SoCLinkZMQ
+@testable import SoCLinkZMQ
 import SoCTesting
 import Testing
 import ZeroMQ
@@ -123,5 +123,12 @@ struct IPCDirectoryCheckTests {
         #expect(IPCDirectoryCheck.problem(endpoint: "ipc://@splitsoc")?.contains("abstract socket") == true)
         #expect(IPCDirectoryCheck.problem(endpoint: "tcp://127.0.0.1:5555") == nil)
         #expect(IPCDirectoryCheck.problem(endpoint: "ipc:///nonexistent-dir/link") == nil)
+    }
+
+    @Test("the directory of a socket path: its parent, / for the root, the working directory for a bare name")
+    func directoryNames() {
+        #expect(IPCDirectoryCheck.directoryName(of: "/a/b/link") == "/a/b")
+        #expect(IPCDirectoryCheck.directoryName(of: "/link") == "/")
+        #expect(IPCDirectoryCheck.directoryName(of: "link") == FileManager.default.currentDirectoryPath)
     }
 }
