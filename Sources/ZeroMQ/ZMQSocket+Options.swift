@@ -28,6 +28,11 @@ public struct ZMQIntegerOption: RawRepresentable, Hashable, Sendable {
     public static var reconnectInterval: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_RECONNECT_IVL) }
     /// Read-only: the poll state (`ZMQ_POLLIN`/`ZMQ_POLLOUT` bits). The corresponding C constant is `ZMQ_EVENTS`.
     public static var events: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_EVENTS) }
+    /// Read-only: 1 while more parts of the message being received follow. The corresponding C constant is `ZMQ_RCVMORE`.
+    public static var receiveMore: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_RCVMORE) }
+    /// ROUTER: 1 makes a send to an unknown or gone routing id fail with `EHOSTUNREACH` instead of
+    /// vanishing silently, so it can be counted. The corresponding C constant is `ZMQ_ROUTER_MANDATORY`.
+    public static var routerMandatory: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_ROUTER_MANDATORY) }
     /// Read-only: the socket type. The corresponding C constant is `ZMQ_TYPE`.
     public static var type: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_TYPE) }
     /// Read-only: the edge-triggered signalling descriptor (see zmq_getsockopt(3) before using it
