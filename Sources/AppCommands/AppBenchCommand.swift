@@ -2,6 +2,8 @@ import AppCore
 import ArgumentParser
 import FirmwareBuild
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 /// `splitsoc-app bench`: what a module costs inside the sandbox, against the same C compiled
 /// natively. Prints one `key=value` line per figure (docs/performance.md).
@@ -19,16 +21,21 @@ public struct AppBenchCommand: ParsableCommand {
     @Option(name: .customLong("package-root"), help: "The SplitSoC checkout (default: found from the current directory).")
     var packageRoot: String?
 
-    @Option(help: "Timed iterations per figure.")
+    @Option(parsing: .unconditional, help: "Timed iterations per figure (\(Parameter.benchIterations.bounds)).")
     var iterations: Int = 2000
 
-    @Option(help: "Samples per batch.")
+    @Option(parsing: .unconditional, help: "Samples per batch (\(Parameter.benchSamples.bounds)).")
     var samples: Int = 256
 
     @Flag(help: "Use WasmKit's mprotect bounds checking instead of software checks.")
     var mprotect = false
 
     public init() {}
+
+    public func validate() throws {
+        try Parameter.benchIterations.validate(iterations, flag: "--iterations")
+        try Parameter.benchSamples.validate(samples, flag: "--samples")
+    }
 
     public func run() throws {
         let root = packageRoot ?? FirmwareBuilder.packageRoot(containing: FileManager.default.currentDirectoryPath + "/x")

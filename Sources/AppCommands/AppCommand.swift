@@ -2,7 +2,9 @@ import AppCore
 import ArgumentParser
 import CoreProcessSupport
 import Foundation
+import SoCCommandLine
 import SoCLink
+import SoCParameters
 import SoCLinkZMQ
 import SoCWire
 import Synchronization
@@ -40,16 +42,16 @@ public struct AppCommand: ParsableCommand {
     @Option(name: .long, help: "Bind a PUB socket for JSON telemetry (topics app, event, module).")
     var telemetry: String?
 
-    @Option(name: .long, help: "Fuel cap per batch call (≈ Wasm operators).")
+    @Option(name: .long, parsing: .unconditional, help: "Fuel cap per batch call (≈ Wasm operators; \(Parameter.fuel.bounds)).")
     var fuel: UInt64 = 10_000_000
 
-    @Option(name: .customLong("memory-pages"), help: "Linear memory cap per module in 64 KiB pages.")
+    @Option(name: .customLong("memory-pages"), parsing: .unconditional, help: "Linear memory cap per module in 64 KiB pages (\(Parameter.memoryPages.bounds)).")
     var memoryPages: Int = 256
 
-    @Option(name: .customLong("deadline-ms"), help: "Wall-clock deadline cap per batch call in milliseconds.")
+    @Option(name: .customLong("deadline-ms"), parsing: .unconditional, help: "Wall-clock deadline cap per batch call (\(Parameter.batchDeadline.span)).")
     var deadlineMilliseconds: UInt64 = 50
 
-    @Option(name: .customLong("probation-batches"), help: "Clean batches a swapped-in version must run before the old one is dropped.")
+    @Option(name: .customLong("probation-batches"), parsing: .unconditional, help: "Clean batches a swapped-in version must run before the old one is dropped (\(Parameter.probationBatches.bounds)).")
     var probationBatches: Int = 50
 
     @Option(name: .customLong("grant"), help: "Grant a capability (repeatable; default all): \(Capability.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -68,9 +70,10 @@ public struct AppCommand: ParsableCommand {
         for grant in grants where Capability(rawValue: grant) == nil {
             throw ValidationError("unknown capability '\(grant)' for --grant")
         }
-        guard fuel > 0, memoryPages > 0, memoryPages <= 65536, deadlineMilliseconds > 0, probationBatches >= 0 else {
-            throw ValidationError("--fuel, --memory-pages (≤ 65536) and --deadline-ms must be positive")
-        }
+        try Parameter.fuel.validate(fuel, flag: "--fuel")
+        try Parameter.memoryPages.validate(memoryPages, flag: "--memory-pages")
+        try Parameter.batchDeadline.validate(deadlineMilliseconds, flag: "--deadline-ms")
+        try Parameter.probationBatches.validate(probationBatches, flag: "--probation-batches")
     }
 
     var coreConfiguration: AppCoreConfiguration {

@@ -36,7 +36,13 @@ final class AppLink: ApplicationCoreOutput {
     /// Nanoseconds since the process started: the timestamp of frames that are not grant answers.
     var now: UInt64 { clock.nanoseconds() &- startNanoseconds }
 
+    /// Frames and sends `message` if the session's rules permit it: nothing but `Hello` before a
+    /// session, data only with its capability (SPEC §4.1 step 8, §4.2); otherwise counted as suppressed.
     func send(_ message: Message, timestamp: UInt64, flags: FrameFlags) {
+        guard machine.permits(message) else {
+            machine.countSuppressed()
+            return
+        }
         let frame = machine.makeFrame(message, timestamp: timestamp, flags: flags)
         do {
             let size = try FrameCodec.encode(frame, into: encodeBuffer)

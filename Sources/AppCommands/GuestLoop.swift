@@ -46,7 +46,9 @@ struct GuestLoop {
     let core: ApplicationCore
     let control: ControlServer?
     private var quitRequested = false
-    private var rxRejected: UInt64 = 0
+    /// Messages larger than a frame (the link counters count only what reached the decoder).
+    private var rxOversized: UInt64 = 0
+    private var rejectLog = RejectLog()
     private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Wire.maxFrameSize, alignment: 8)
 
     init(link: AppLink, core: ApplicationCore, control: ControlServer?) {
@@ -72,6 +74,7 @@ struct GuestLoop {
                 if action == .none { break }
                 if let code = handle(action, frame: nil) { return code }
             }
+            if let line = rejectLog.flush(now: link.now) { say(line) }
             let now = link.now
             if now >= nextStatus {
                 nextStatus = now + 100_000_000
@@ -94,9 +97,9 @@ struct GuestLoop {
             switch result {
             case .wouldBlock:
                 return nil
-            case .truncated:
-                rxRejected += 1
-            case .received(let count):
+            case .truncated, .received:
+                var count = receiveBuffer.count  // truncated: the first bytes name it (SPEC §4.4)
+                if case .received(let received) = result { count = received } else { rxOversized += 1 }
                 let bytes = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<count])
                 let action: LinkAction
                 var decoded: Frame?
@@ -105,7 +108,6 @@ struct GuestLoop {
                     decoded = frame
                     action = link.machine.frameReceived(frame, now: link.now)
                 } catch {
-                    rxRejected += 1
                     action = link.machine.decodeFailed(error, peek: FrameCodec.peekTypeAndSequence(bytes), now: link.now)
                 }
                 if let code = handle(action, frame: decoded) { return code }
@@ -143,8 +145,8 @@ struct GuestLoop {
             FileHandle.standardError.write(Data("splitsoc-app: the real-time core refused the handshake: \(reject.code)\n".utf8))
             return 76
         case .rejectedByPeer(let reject):
-            rxRejected += 1
-            say("link rejected by peer code=\(reject.code) type=\(reject.refusedType) seq=\(reject.refusedSequence)")
+            // Counted by the state machine; logged at most once a second (SPEC §4.4).
+            if let line = rejectLog.note(reject, now: link.now) { say(line) }
         }
         return nil
     }
@@ -154,7 +156,8 @@ struct GuestLoop {
         return JSONText.status(
             tMilliseconds: link.now / 1_000_000, session: link.sessionID, linkUp: link.sessionID != nil,
             rxFrames: counters.framesReceived, txFrames: counters.framesSent,
-            rxRejected: counters.malformed + counters.unexpected + rxRejected, txDropped: link.txDropped, core: core.status)
+            rxRejected: counters.malformed + counters.unexpected, txDropped: link.txDropped, counters: counters,
+            rxOversized: rxOversized, core: core.status)
     }
 
     private mutating func answer(_ request: String) -> String {

@@ -1,3 +1,4 @@
+import SoCLink
 import AppCore
 import Foundation
 import SoCWire
@@ -29,7 +30,7 @@ enum JSONText {
     /// The `app` telemetry object, also the reply to `{"op":"status"}`.
     static func status(
         tMilliseconds: UInt64, session: UInt32?, linkUp: Bool, rxFrames: UInt64, txFrames: UInt64, rxRejected: UInt64,
-        txDropped: UInt64, core: AppCoreStatus
+        txDropped: UInt64, counters: LinkCounters, rxOversized: UInt64, core: AppCoreStatus
     ) -> String {
         let modules = core.modules.map { module in
             "{\"slot\":\(string(module.slot)),\"name\":\(string(module.name)),\"version\":\(string(module.version.description)),"
@@ -41,6 +42,8 @@ enum JSONText {
         return "{\"t_ms\":\(tMilliseconds),\"state\":\"running\",\"session\":\(session ?? 0),"
             + "\"link\":\(linkUp ? "\"up\"" : "\"down\""),\"rx_frames\":\(rxFrames),\"tx_frames\":\(txFrames),"
             + "\"rx_rejected\":\(rxRejected),\"tx_dropped\":\(txDropped),\"batches\":\(core.batches),"
+            + "\"frames_lost\":\(counters.framesLost),\"peer_reported_lost\":\(counters.peerReportedLost),"
+            + "\"link_counters\":{\(counters.jsonMembers),\"oversized\":\(rxOversized)},"
             + "\"samples_dropped\":\(core.samplesDropped),\"commands_sent\":\(core.commandsSent),"
             + "\"modules\":[\(modules.joined(separator: ","))]}"
     }

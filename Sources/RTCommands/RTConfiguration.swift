@@ -35,7 +35,7 @@ struct RTConfiguration {
             livenessTimeoutMilliseconds: liveness, seed: UInt32(truncatingIfNeeded: options.seed))
         return LinkConfiguration(
             role: .realTime, capabilities: .all,
-            requiredCapabilities: clockMode == .virtual ? [.samples, .commands, .lockstep] : [.samples, .commands],
+            requiredCapabilities: clockMode == .virtual ? [.lockstep] : [],  // SPEC §4.2: nothing else
             sessionParameters: parameters)
     }
 }

@@ -28,8 +28,17 @@ final class RTLink {
     /// Round trip from a tick's release (or virtual time) to the echoing command/ack (ns).
     var roundTrip = LatencyHistogram()
     var roundTripWindow = LatencyHistogram()
-    /// Highest `TickAck.throughTick` received in this session.
+    /// Highest `TickAck.throughTick` accepted in this session (virtual clock: only the awaited one).
     var ackedThrough: UInt64 = 0
+    /// Virtual clock: the `throughTick` of the outstanding grant, whose ack alone releases the
+    /// quantum (SPEC §5.2 rule 6).
+    var awaitedThrough: UInt64?
+    /// Acks that were not the awaited one (early, late, duplicate, none outstanding).
+    var acksIgnored: UInt64 = 0
+    /// Virtual clock: grants whose ack never came within the ack timeout.
+    var ackTimeouts: UInt64 = 0
+    /// Sessions the supervisor ended because the peer never became healthy (SPEC §4.8 way 3).
+    var sessionsEndedBySupervisor: UInt64 = 0
     var sessionCount: UInt64 = 0
     var commandsDelivered: UInt64 = 0
     var moduleEvents: UInt64 = 0
@@ -60,7 +69,14 @@ final class RTLink {
 
     // MARK: Sending
 
-    func send(_ message: Message, timestamp: UInt64, flags: FrameFlags = []) {
+    /// Frames and sends `message` to `peer` (the session's owner unless said otherwise), if the
+    /// session's rules permit it (SPEC §4.2); otherwise counts it as suppressed.
+    func send(_ message: Message, timestamp: UInt64, flags: FrameFlags = [], to peer: LinkPeer? = nil) {
+        guard machine.permits(message) else {
+            machine.countSuppressed()
+            return
+        }
+        transport.setDestination(peer ?? machine.owner ?? .only)
         let frame = machine.makeFrame(message, timestamp: timestamp, flags: flags)
         do {
             let size = try FrameCodec.encode(frame, into: txBuffer)
@@ -89,7 +105,27 @@ final class RTLink {
             let code = RejectCode(rawValue: UInt16(truncatingIfNeeded: message.value)) ?? .unknownCommandTarget
             let reject = Reject(code: code, refusedType: MessageType.command.rawValue, refusedSequence: message.sequence)
             send(.reject(reject), timestamp: timestamp(ofTick: message.tick), flags: flags)
+        case .endSession:
+            endSessionForSupervisor(tick: message.tick)
         }
+    }
+
+    /// SPEC §4.8 way 3: `Goodbye(restarting)`, then idle; the peer re-handshakes and starts clean.
+    private func endSessionForSupervisor(tick: UInt64) {
+        sessionsEndedBySupervisor &+= 1
+        let goodbye = machine.close(reason: .restarting)
+        send(goodbye, timestamp: timestamp(ofTick: tick), flags: flags)
+        node.inbound.tryPush(InboundEvent(kind: .peerLeft))
+        onLine("link session ended reason=never-recovered tick=\(tick)")
+    }
+
+    /// Virtual clock, SPEC §5.2 rule 7: the awaited ack did not come; the session is over.
+    func ackTimedOut(through: UInt64) {
+        ackTimeouts &+= 1
+        awaitedThrough = nil
+        machine.declarePeerLost()
+        node.inbound.tryPush(InboundEvent(kind: .peerLost))
+        onLine("link ack timeout through=\(through): session ended, waiting for a new handshake")
     }
 
     /// Sends everything the tick thread queued.
@@ -105,35 +141,46 @@ final class RTLink {
     func pumpInbound(now: UInt64) throws(TransportError) -> Int {
         var handled = 0
         while true {
+            let count: Int
             switch try transport.tryReceive(into: rxBuffer) {
             case .wouldBlock:
                 return handled
             case .truncated:
-                handled += 1
-                perform(machine.decodeFailed(DecodeError(.oversized, at: 0), peek: nil, now: now), frame: nil, now: now)
-                pushInvalid()
-            case .received(let count):
-                handled += 1
-                let bytes = UnsafeRawBufferPointer(rebasing: rxBuffer[0..<count])
-                do {
-                    let frame = try FrameCodec.decode(bytes)
-                    let wasEstablished = isEstablished
-                    let action = machine.frameReceived(frame, now: now)
-                    if wasEstablished, isEstablished, case .heartbeat = frame.message {
-                        node.inbound.tryPush(InboundEvent(kind: .alive))
-                    }
-                    perform(action, frame: frame, now: now)
-                } catch {
-                    let peek = FrameCodec.peekTypeAndSequence(bytes)
-                    perform(machine.decodeFailed(error, peek: peek, now: now), frame: nil, now: now)
-                    pushInvalid()
-                }
+                count = rxBuffer.count  // the first bytes are there: enough to name it (SPEC §4.4)
+            case .received(let received):
+                count = received
             }
+            handled += 1
+            handle(UnsafeRawBufferPointer(rebasing: rxBuffer[0..<count]), from: transport.lastSender, now: now)
         }
     }
 
-    private func pushInvalid() {
-        if isEstablished { node.inbound.tryPush(InboundEvent(kind: .invalidFrame)) }
+    private func handle(_ bytes: UnsafeRawBufferPointer, from peer: LinkPeer, now: UInt64) {
+        let frame: Frame
+        do {
+            frame = try FrameCodec.decode(bytes)
+        } catch {
+            let wasOwner = isEstablished && !machine.isForeign(peer)
+            let action = machine.decodeFailed(error, peek: FrameCodec.peekTypeAndSequence(bytes), from: peer, now: now)
+            perform(action, frame: nil, now: now, replyTo: peer)
+            // Link damage (checksum, truncation) is loss, not misbehaviour (SPEC §4.8).
+            if wasOwner && error.kind != .checksumMismatch && error.kind != .truncated {
+                node.inbound.tryPush(InboundEvent(kind: .invalidFrame))
+            }
+            return
+        }
+        let sessionBefore = machine.state
+        let heartbeatsBefore = machine.counters.heartbeatsReceived
+        let action = machine.frameReceived(frame, from: peer, now: now)
+        // Accepted heartbeats and retried Hellos of the session are valid frames for the
+        // supervisor too (SPEC §4.1 step 6, §4.8); the link layer delivers neither.
+        let retriedHello = if case .send(.helloAck) = action { true } else { false }
+        if sessionBefore.isEstablished, machine.state == sessionBefore,
+            machine.counters.heartbeatsReceived != heartbeatsBefore || retriedHello
+        {
+            node.inbound.tryPush(InboundEvent(kind: .alive))
+        }
+        perform(action, frame: frame, now: now, replyTo: peer)
     }
 
     /// Heartbeats and liveness. `now` is CLOCK_MONOTONIC (ns).
@@ -144,12 +191,14 @@ final class RTLink {
     /// The link timestamp for frames that are not tied to a tick.
     func linkTimestamp(now: UInt64) -> UInt64 { clockMode == .virtual ? timestamp(ofTick: node.telemetry.tick.load(ordering: .relaxed).magnitude) : now }
 
-    func perform(_ action: LinkAction, frame: Frame?, now: UInt64) {
+    /// Performs `action`; a reply goes to `replyTo` (the sender of the frame that caused it), timer
+    /// actions to the session's owner.
+    func perform(_ action: LinkAction, frame: Frame?, now: UInt64, replyTo: LinkPeer? = nil) {
         switch action {
         case .none:
             break
         case .send(let message):
-            send(message, timestamp: linkTimestamp(now: now), flags: flags)
+            send(message, timestamp: linkTimestamp(now: now), flags: flags, to: replyTo)
         case .deliver(let message):
             deliver(message, frame: frame, now: now)
         case .established(_, let sessionID, let reply, let resynchronised):
@@ -157,7 +206,10 @@ final class RTLink {
             ackedThrough = 0
             if let reply { send(reply, timestamp: linkTimestamp(now: now), flags: flags) }
             node.inbound.tryPush(InboundEvent(kind: .sessionEstablished, value: resynchronised ? 1 : 0))
-            onLine("session established session=\(sessionCount) id=0x\(String(sessionID, radix: 16))\(resynchronised ? " resync=1" : "")")
+            let takeover = machine.lastEstablishmentWasTakeover ? " takeover=1 peer=\(machine.owner ?? .only)" : ""
+            onLine(
+                "session established session=\(sessionCount) id=0x\(String(sessionID, radix: 16))"
+                    + (resynchronised ? " resync=1" : "") + takeover)
         case .peerLost:
             node.inbound.tryPush(InboundEvent(kind: .peerLost))
             onLine("link peer lost")
@@ -178,7 +230,7 @@ final class RTLink {
                 .command(target: command.target, value: command.milliValue, validTicks: command.validTicks,
                          sequence: frame?.sequence ?? 0))
         case .tickAck(let through):
-            if through > ackedThrough { ackedThrough = through }
+            acknowledge(through: through)
             measureRoundTrip(frame: frame, now: now)
             node.inbound.tryPush(InboundEvent(kind: .tickAck))
         case .moduleEvent:
@@ -187,6 +239,20 @@ final class RTLink {
         default:
             node.inbound.tryPush(InboundEvent(kind: .alive))
         }
+    }
+
+    /// Real clock: acks only measure the round trip. Virtual clock: only the awaited one counts.
+    private func acknowledge(through: UInt64) {
+        guard clockMode == .virtual else {
+            if through > ackedThrough { ackedThrough = through }
+            return
+        }
+        guard let awaited = awaitedThrough, through == awaited else {
+            acksIgnored &+= 1
+            return
+        }
+        ackedThrough = through
+        awaitedThrough = nil
     }
 
     private func measureRoundTrip(frame: Frame?, now: UInt64) {

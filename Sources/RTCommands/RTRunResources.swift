@@ -8,7 +8,7 @@ import ZeroMQ
 struct RTRunResources {
     let writer: TraceWriter
     let context: ZMQContext
-    let transport: ZMQFrameTransport
+    let transport: ZMQRouterFrameTransport
     let status: StatusPublisher?
 
     /// Why the run could not start; the message has already been printed on stderr.
@@ -29,10 +29,11 @@ struct RTRunResources {
         }
         writer.writeHeader(board: board.name, clock: clock, seed: configuration.options.seed, tickHz: board.tickHz, quantum: quantum)
         let context: ZMQContext
-        let transport: ZMQFrameTransport
+        let transport: ZMQRouterFrameTransport
         do {
             context = try ZMQContext()
-            transport = try ZMQFrameTransport.bind(endpoint: configuration.link, context: context)
+            // A ROUTER, so the link layer knows which connection owns the session (SPEC §4.7).
+            transport = try ZMQRouterFrameTransport.bind(endpoint: configuration.link, context: context)
         } catch {
             warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
             throw StartFailure(exitCode: 69)

@@ -64,6 +64,12 @@ struct StatusSnapshot {
         fields.append("\"failsafe_entries\":\(t.failSafeEntries.load(ordering: .relaxed))")
         fields.append("\"resyncs\":\(c.resynchronisations)")
         fields.append("\"deadline_misses\":\(t.deadlineMisses.load(ordering: .relaxed))")
+        fields.append("\"peer_reported_lost\":\(c.peerReportedLost)")
+        fields.append("\"recoveries\":\(node.supervisor.recoveries)")
+        fields.append("\"catch_up_ticks\":\(node.catchUpTicks)")
+        fields.append(
+            "\"link_counters\":{\(c.jsonMembers),\"acks_ignored\":\(link.acksIgnored),\"ack_timeouts\":\(link.ackTimeouts),"
+                + "\"sessions_ended_by_supervisor\":\(link.sessionsEndedBySupervisor)}")
         fields.append("\"lateness_us\":\(us(lateness))")
         fields.append("\"rtt_us\":\(us(roundTrip))")
         return "{" + fields.joined(separator: ",") + "}"

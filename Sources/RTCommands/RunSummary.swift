@@ -57,9 +57,9 @@ struct RunSummary {
             "sessions":\(s.sessions),"commands":{"received":\(g.received),"applied":\(g.accepted),"clamped":\(g.clamped),\
             "rejected":\(g.rejected),"expired":\(g.expired),"ignored":\(node.commandsIgnored)},\
             "interlock_trips":\(node.interlockTrips),"deadline_misses":\(deadlineMisses),"overruns":\(overruns),\
-            "link":{"rx_frames":\(c.framesReceived),"tx_frames":\(c.framesSent),"frames_lost":\(c.framesLost),\
-            "malformed":\(c.malformed),"unexpected":\(c.unexpected),"resyncs":\(c.resynchronisations),\
-            "heartbeats_rx":\(c.heartbeatsReceived),\
+            "recoveries":\(s.recoveries),"catch_up_ticks":\(node.catchUpTicks),\
+            "link":{\(c.jsonMembers),"acks_ignored":\(link?.acksIgnored ?? 0),"ack_timeouts":\(link?.ackTimeouts ?? 0),\
+            "sessions_ended_by_supervisor":\(link?.sessionsEndedBySupervisor ?? 0),\
             "tx_dropped":\((link?.txDropped ?? 0) &+ node.outbound.overruns),"inbound_overruns":\(node.inbound.overruns)},\
             "tasks":{\(taskJSON)},\
             "lateness_us":\(hist(tickLateness)),"rtt_us":\(hist(roundTrip)),"thread":\(settings.json),\

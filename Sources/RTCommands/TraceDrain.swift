@@ -24,7 +24,7 @@ final class TraceDrain {
                 if to == .failSafe {
                     say("failsafe entered reason=\(reason?.name ?? "unknown") tick=\(record.tick)")
                 } else if record.a == SupervisorState.failSafe.rawValue {
-                    say("failsafe left tick=\(record.tick)")
+                    say("failsafe left reason=\(record.value == 1 ? "recovered" : "session") tick=\(record.tick)")
                 }
             }
         }

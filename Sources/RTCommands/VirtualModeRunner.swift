@@ -60,7 +60,7 @@ struct VirtualModeRunner {
                 if link.isEstablished { waitingForFirstSession = false }
             }
             wallAtStart = MonotonicClock.nanoseconds()
-            var lostSession: UInt64 = .max  // the session we gave up waiting for
+            let lockstep = Lockstep(link: link, transport: transport, ackTimeout: ackTimeout)
             while !stopRequested.load(ordering: .relaxed) {
                 var count = configuration.quantum
                 if let max = configuration.maxTicks {
@@ -71,24 +71,10 @@ struct VirtualModeRunner {
                 drain.drain()
                 let through = engine.nextTick
                 link.pumpOutbound()
-                let lockstep = link.isEstablished && link.sessionCount != lostSession
-                if lockstep {
-                    link.send(OutboundMessage(kind: .tickGrant, tick: through))
-                    let sent = MonotonicClock.nanoseconds()
-                    while link.ackedThrough < through && link.isEstablished && !stopRequested.load(ordering: .relaxed) {
-                        let now = MonotonicClock.nanoseconds()
-                        if now - sent > ackTimeout {
-                            node.inbound.tryPush(InboundEvent(kind: .peerLost))
-                            lostSession = link.sessionCount
-                            say("link ack timeout through=\(through)")
-                            break
-                        }
-                        _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
-                        let after = MonotonicClock.nanoseconds()
-                        try link.pumpInbound(now: after)
-                        link.pollTimers(now: after)
-                    }
+                if link.isEstablished {
+                    try lockstep.grantAndWait(through: through)
                 } else {
+                    // No session: run alone in fail-safe, still answering the link (SPEC §5.2 rule 7).
                     let now = MonotonicClock.nanoseconds()
                     try link.pumpInbound(now: now)
                     link.pollTimers(now: now)
@@ -115,5 +101,44 @@ struct VirtualModeRunner {
             tasks: engine.scheduler.statistics
         ).write(node: node, link: link)
         return failure
+    }
+}
+
+/// One quantum's grant and the wait for its ack (SPEC §5.2 rules 6–8). Every wait ends: with the
+/// awaited ack, with the session's end (the peer lost or left), or with the ack timeout, which ends
+/// the session; a new session during the wait gets the same grant again.
+struct Lockstep {
+    let link: RTLink
+    let transport: any FrameTransport
+    let ackTimeout: UInt64
+
+    func grantAndWait(through: UInt64) throws(TransportError) {
+        var session = link.sessionCount
+        var sentAt = grant(through)
+        while link.awaitedThrough != nil && !stopRequested.load(ordering: .relaxed) {
+            guard link.isEstablished else {
+                link.awaitedThrough = nil  // lost or left: the run goes on alone
+                return
+            }
+            if link.sessionCount != session {
+                // Rule 8: the outstanding grant is void; the new session gets it again.
+                session = link.sessionCount
+                sentAt = grant(through)
+            }
+            if MonotonicClock.nanoseconds() &- sentAt > ackTimeout {
+                link.ackTimedOut(through: through)
+                return
+            }
+            _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
+            let now = MonotonicClock.nanoseconds()
+            try link.pumpInbound(now: now)
+            link.pollTimers(now: now)
+        }
+    }
+
+    private func grant(_ through: UInt64) -> UInt64 {
+        link.awaitedThrough = through
+        link.send(OutboundMessage(kind: .tickGrant, tick: through))
+        return MonotonicClock.nanoseconds()
     }
 }

@@ -136,6 +136,8 @@ public struct BoardDescription: Sendable {
     public var silenceTicks: Int
     public var invalidCommandLimit: Int
     public var invalidWindowTicks: Int
+    /// Consecutive healthy ticks after which fail-safe ends within a session (SPEC §4.8).
+    public var recoveryTicks: Int
     /// The highest temperature the fail-safe fallback regulates to; it holds the operator's
     /// setpoint when that is lower.
     public var failSafeSetpointMilliC: Int

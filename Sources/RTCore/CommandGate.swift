@@ -59,6 +59,20 @@ public struct CommandGate: Sendable {
         defaultValidTicks = UInt64(board.commandDefaultValidTicks)
     }
 
+    /// Whether this board has `target`, without storing anything (commands in fail-safe, SPEC §4.8).
+    /// - Returns: why the target is refused, or nil when it is valid.
+    public func validate(target: UInt8) -> CommandRejection? {
+        switch target {
+        case CommandTarget.heaterDuty where plant == .thermal, CommandTarget.setpointOverride where plant == .thermal,
+            CommandTarget.motorDuty where plant == .motor:
+            return nil
+        case CommandTarget.heaterDuty, CommandTarget.setpointOverride, CommandTarget.motorDuty:
+            return .unsupportedTarget
+        default:
+            return .unknownTarget
+        }
+    }
+
     /// Validates and stores a command received at `tick`. It holds for `validTicks` ticks (the
     /// board's default when 0), i.e. through tick `tick + validTicks − 1`.
     public mutating func receive(target: UInt8, value: Int32, validTicks: UInt16, tick: UInt64) -> CommandOutcome {

@@ -30,6 +30,15 @@ public struct TickReport: Sendable, Equatable {
 public protocol TaskBody: AnyObject {
     /// Runs task `kind` for `tick`.
     func run(_ kind: TaskKind, tick: UInt64)
+
+    /// Called once per tick before its tasks. `catchUp` is true when the tick starts more than one
+    /// period after its release: the core itself was stalled and is running missed ticks back to
+    /// back (never on the virtual clock, where lateness is 0).
+    func beginTick(_ tick: UInt64, catchUp: Bool)
+}
+
+extension TaskBody {
+    public func beginTick(_ tick: UInt64, catchUp: Bool) {}
 }
 
 /// A table-driven cyclic executive with fixed priorities (docs/rt-determinism.md, "Scheduler").
@@ -93,6 +102,7 @@ public struct CyclicScheduler<Clock: TickClock> {
         let wake = clock.now()
         let lateness = wake > release ? wake - release : 0
         tickLateness.record(lateness)
+        body.beginTick(tick, catchUp: lateness > periodNanoseconds)
         var flags: UInt16 = 0
         var end = wake
         // Index loop, not for-in: array iteration allocates an iterator box in debug builds.

@@ -55,6 +55,9 @@ public enum OutboundKind: UInt8, Sendable, BitwiseCopyable {
     case tickGrant = 2
     /// A `Reject(code: value, refusedType: command, refusedSequence: sequence)`.
     case reject = 3
+    /// End the session with `Goodbye(restarting)`: the supervisor gave up on a peer that talks but
+    /// never becomes healthy (SPEC §4.8, way 3).
+    case endSession = 4
 }
 
 /// One outbound message; the I/O thread frames and sends it.

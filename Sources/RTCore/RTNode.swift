@@ -74,8 +74,12 @@ public final class RTNode: TaskBody {
     private var nextStimulus = 0
     private var consecutiveSensorFaults = 0
     private var lastEncoderCount: Int64 = 0
-    /// Commands that arrived while not in `normal` (dropped, not applied).
+    /// Commands that arrived while not in `normal` (validated, then dropped, not applied).
     public private(set) var commandsIgnored: UInt64 = 0
+    /// Ticks run late by more than a period (the core catching up after its own stall).
+    public private(set) var catchUpTicks: UInt64 = 0
+    /// Whether the tick being run is a catch-up tick (SPEC §4.8 "own stall").
+    private var catchingUp = false
     public private(set) var interlockTrips: UInt64 = 0
     /// Tick at which the last duty change was traced, and its value.
     private var lastTracedDuty: Int32 = .min
@@ -125,6 +129,13 @@ public final class RTNode: TaskBody {
     }
 
     // MARK: TaskBody
+
+    public func beginTick(_ tick: UInt64, catchUp: Bool) {
+        catchingUp = catchUp
+        guard catchUp else { return }
+        catchUpTicks &+= 1
+        supervisor.excuse(tick: tick)
+    }
 
     public func run(_ kind: TaskKind, tick: UInt64) {
         switch kind {
@@ -213,7 +224,9 @@ public final class RTNode: TaskBody {
             // Targets 1...3 (a range, not an array literal: no allocation in the tick).
             for target in CommandTarget.heaterDuty...CommandTarget.motorDuty where expired & (1 << target) != 0 {
                 trace.tryPush(TraceRecord(tick: tick, kind: .commandExpired, a: target))
-                if target != CommandTarget.setpointOverride {
+                // In a catch-up tick the peer had no chance to renew it: the actuator falls back,
+                // the peer is not blamed (SPEC §4.8 "own stall").
+                if target != CommandTarget.setpointOverride && !catchingUp {
                     apply(supervisor.commandExpired(tick: tick), tick: tick)
                 }
             }
@@ -227,21 +240,21 @@ public final class RTNode: TaskBody {
             supervisor.validFrameSeen(tick: tick)
             trace.tryPush(
                 TraceRecord(tick: tick, kind: .commandReceived, a: event.target, b: event.validTicks, value: event.value))
+            // Outside `normal` a command is validated (an invalid one breaks the recovery streak)
+            // but never applied (SPEC §4.8).
             guard supervisor.state == .normal else {
-                commandsIgnored &+= 1
+                if let reason = gate.validate(target: event.target) {
+                    commandRejected(event, reason: reason, tick: tick)
+                } else {
+                    commandsIgnored &+= 1
+                }
                 return
             }
             switch gate.receive(target: event.target, value: event.value, validTicks: event.validTicks, tick: tick) {
             case .accepted(let value, let clamped):
                 trace.tryPush(TraceRecord(tick: tick, kind: .commandAccepted, a: event.target, b: clamped ? 1 : 0, value: value))
             case .rejected(let reason):
-                trace.tryPush(
-                    TraceRecord(tick: tick, kind: .commandRejected, a: event.target, b: UInt16(reason.rawValue), value: event.value))
-                outbound.tryPush(
-                    OutboundMessage(
-                        kind: .reject, value: Int32(RejectCode.unknownCommandTarget.rawValue), sequence: event.sequence,
-                        tick: tick))
-                apply(supervisor.invalidCommandSeen(tick: tick), tick: tick)
+                commandRejected(event, reason: reason, tick: tick)
             }
         case .alive, .tickAck:
             supervisor.validFrameSeen(tick: tick)
@@ -273,11 +286,25 @@ public final class RTNode: TaskBody {
         }
     }
 
+    private func commandRejected(_ event: InboundEvent, reason: CommandRejection, tick: UInt64) {
+        trace.tryPush(
+            TraceRecord(tick: tick, kind: .commandRejected, a: event.target, b: UInt16(reason.rawValue), value: event.value))
+        outbound.tryPush(
+            OutboundMessage(
+                kind: .reject, value: Int32(RejectCode.unknownCommandTarget.rawValue), sequence: event.sequence, tick: tick))
+        apply(supervisor.invalidCommandSeen(tick: tick), tick: tick)
+    }
+
     private func apply(_ transition: SupervisorTransition, tick: UInt64) {
         let from: SupervisorState
         var reason: Int32 = 0
         switch transition {
         case .none: return
+        case .endSession:
+            // The peer talks but never became healthy: end the session so it starts clean.
+            outbound.tryPush(OutboundMessage(kind: .endSession, tick: tick))
+            trace.tryPush(TraceRecord(tick: tick, kind: .peer, a: 3))
+            return
         case .sessionStarted: from = .starting
         case .enteredFailSafe(let r):
             from = .normal
@@ -286,8 +313,9 @@ public final class RTNode: TaskBody {
             uart.write("FAILSAFE enter tick=")
             uart.write(number: Int64(truncatingIfNeeded: tick))
             uart.write("\n")
-        case .leftFailSafe:
+        case .leftFailSafe, .recovered:
             from = .failSafe
+            if transition == .recovered { reason = 1 }
             uart.write("FAILSAFE leave tick=")
             uart.write(number: Int64(truncatingIfNeeded: tick))
             uart.write("\n")

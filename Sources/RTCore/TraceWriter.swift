@@ -62,7 +62,9 @@ public final class TraceWriter {
         case .stateChanged:
             let from = SupervisorState(rawValue: r.a)?.name ?? "?"
             let to = SupervisorState(rawValue: UInt8(truncatingIfNeeded: r.b))?.name ?? "?"
-            let reason = FailSafeReason(rawValue: UInt8(truncatingIfNeeded: r.value))?.name ?? "none"
+            let reason = r.b == SupervisorState.normal.rawValue
+                ? (r.value == 1 ? "recovered" : "session")
+                : FailSafeReason(rawValue: UInt8(truncatingIfNeeded: r.value))?.name ?? "none"
             return "\(t) state from=\(from) to=\(to) reason=\(reason)"
         case .session:
             return "\(t) session n=\(r.value)"
@@ -85,7 +87,7 @@ public final class TraceWriter {
         case .overrun:
             return "\(t) overrun task=\(taskName(r.a)) exec_ns=\(r.extra)"
         case .peer:
-            return "\(t) peer \(r.a == 1 ? "lost" : "left")"
+            return "\(t) peer \(r.a == 1 ? "lost" : r.a == 2 ? "left" : "ended")"
         }
     }
 

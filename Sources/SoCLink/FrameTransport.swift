@@ -13,9 +13,23 @@ public enum TransportReceiveResult: Sendable, Equatable {
     case received(Int)
     /// No message is waiting.
     case wouldBlock
-    /// A message of `size` bytes arrived but did not fit the buffer; it was discarded. A v1 peer
-    /// never sends one (frames are at most `Wire.maxFrameSize`), so this is counted as malformed.
+    /// A message of `size` bytes arrived but did not fit the buffer: its first `buffer.count` bytes
+    /// are in the buffer (so the receiver can name it in a `Reject`, SPEC §4.4), the rest is lost. A
+    /// v1 peer never sends one (frames are at most `Wire.maxFrameSize`), so it is counted as malformed.
     case truncated(size: Int)
+}
+
+/// Which connection of a transport a message came from, or goes to (SPEC §4.7).
+///
+/// A transport with one peer (a `DEALER`, the loopback) has only `.only`. A `ROUTER`-based transport
+/// gives every connection its own value, stable while the connection lasts, so the link layer can tell
+/// the owner of the session from strangers without knowing anything about ZeroMQ routing ids.
+public struct LinkPeer: Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// The one peer of a single-peer transport.
+    public static let only = LinkPeer(rawValue: 0)
+    public var description: String { "peer-\(rawValue)" }
 }
 
 /// A message-oriented, ordered, lossy-under-backpressure channel to the peer core.
@@ -38,6 +52,20 @@ public protocol FrameTransport: AnyObject {
     /// Blocks until a message can be received or `timeoutMilliseconds` pass (0: don't wait).
     /// - Returns: `true` when a message is ready.
     func waitUntilReadable(timeoutMilliseconds: Int32) throws(TransportError) -> Bool
+
+    /// The connection the last received message came from (`.only` on single-peer transports).
+    var lastSender: LinkPeer { get }
+
+    /// Directs the following `trySend`s to `peer` (ignored by single-peer transports). A peer that
+    /// is gone makes `trySend` return `.wouldBlock`: dropped and counted like a full queue.
+    func setDestination(_ peer: LinkPeer)
+}
+
+extension FrameTransport {
+    /// Single-peer transports: every message comes from the one peer.
+    public var lastSender: LinkPeer { .only }
+    /// Single-peer transports: every message goes to the one peer.
+    public func setDestination(_ peer: LinkPeer) {}
 }
 
 /// A transport failure that is not back-pressure: the context was terminated or the OS said no.

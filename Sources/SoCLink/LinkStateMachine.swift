@@ -115,6 +115,24 @@ public struct LinkCounters: Sendable, Hashable {
     public var peerReportedLost: UInt64 = 0
     /// Heartbeats received in a session (evidence that the peer's liveness timer runs).
     public var heartbeatsReceived: UInt64 = 0
+    /// Older frames whose sequence had been counted lost: they arrived late (SPEC §4.3 window).
+    /// Dropped, and taken back out of `framesLost`, so every frame is counted once.
+    public var reordered: UInt64 = 0
+    /// Frames from the session's peer that failed the checksum (link damage; a subset of `framesLost`).
+    public var corrupted: UInt64 = 0
+    /// Frames from a connection that does not own the live session (SPEC §4.7). Never acted on.
+    public var foreignFrames: UInt64 = 0
+    /// Sessions taken over by another connection after the owner stopped being live (SPEC §4.7).
+    public var takeovers: UInt64 = 0
+    /// Rejects owed but not sent because of the rate limit (SPEC §4.4).
+    public var rejectsSuppressed: UInt64 = 0
+    /// Our own messages not sent because the session's rules forbid them (no session, capability).
+    public var framesSuppressed: UInt64 = 0
+    /// Sessions this side ended itself while the peer may still be there (ack timeout, untrusted peer).
+    public var sessionsEnded: UInt64 = 0
+    /// Times this side found its own timer checks more than half a liveness timeout apart (it was
+    /// stalled) and restarted its liveness timer instead of blaming the peer (SPEC §4.3).
+    public var ownStalls: UInt64 = 0
 
     public init() {}
 }
@@ -135,6 +153,16 @@ public struct LinkStateMachine: ~Copyable {
     private var nextOutboundSequence: UInt32 = 1
     /// Highest sequence received in this session; `nil` before the first frame of a session.
     private var lastInboundSequence: UInt32?
+    /// Bit i set: sequence `last − i` arrived (SPEC §4.3 window of 64).
+    private var receivedWindow: UInt64 = 0
+    /// The connection whose `Hello` established the current (or last) session (SPEC §4.7).
+    public private(set) var owner: LinkPeer?
+    /// Whether the last session established was a takeover by another connection.
+    public private(set) var lastEstablishmentWasTakeover = false
+    private var lastTimerCheckAt: UInt64?
+    private var rejectCredit = RejectCredit()
+    /// Strangers share their own budget, so a flood from one cannot silence the Rejects the owner needs.
+    private var foreignRejectCredit = RejectCredit()
     private var lastHeardAt: UInt64 = 0
     private var nextHeartbeatAt: UInt64 = 0
     private var nextHelloAt: UInt64 = 0
@@ -164,16 +192,20 @@ public struct LinkStateMachine: ~Copyable {
     }
 
     /// A frame decoded from the peer.
-    public mutating func frameReceived(_ frame: Frame, now: UInt64) -> LinkAction {
+    public mutating func frameReceived(_ frame: Frame, from peer: LinkPeer = .only, now: UInt64) -> LinkAction {
         counters.framesReceived += 1
+        if isForeign(peer) {
+            // A Hello may take a session over only once its owner is no longer live (SPEC §4.7).
+            guard case .hello = frame.message, !isOwnerLive(now: now) else { return foreignFrame(frame, now: now) }
+        }
         if case .hello(let hello) = frame.message {
-            return helloReceived(hello, frame: frame, now: now)
+            return helloReceived(hello, frame: frame, from: peer, now: now)
         }
         if case .helloAck(let ack) = frame.message {
             return helloAckReceived(ack, frame: frame, now: now)
         }
         guard case .established = state else {
-            return notInSession(frame)
+            return notInSession(frame, now: now)
         }
         if configuration.role == .application, case .reject(let reject) = frame.message, reject.code == .notReady {
             // A restarted real-time core numbers its frames from 1 again, so this Reject may look
@@ -183,7 +215,7 @@ public struct LinkStateMachine: ~Copyable {
             return beginHandshake(now: now)
         }
         guard acceptSequence(frame.sequence) else { return .none }
-        guard isAllowedInSession(frame.message) else { return unexpected(frame) }
+        guard isAllowedInSession(frame.message) else { return unexpected(frame, now: now) }
         lastHeardAt = now
         switch frame.message {
         case .heartbeat(let heartbeat):
@@ -202,9 +234,9 @@ public struct LinkStateMachine: ~Copyable {
             counters.rejectsReceived += 1
             return .rejectedByPeer(reject)
         case .sample, .tickGrant:
-            return configuration.role == .application ? .deliver(frame.message) : unexpected(frame)
+            return configuration.role == .application ? .deliver(frame.message) : unexpected(frame, now: now)
         case .command, .moduleEvent, .tickAck:
-            return configuration.role == .realTime ? .deliver(frame.message) : unexpected(frame)
+            return configuration.role == .realTime ? .deliver(frame.message) : unexpected(frame, now: now)
         case .hello, .helloAck:
             return .none  // handled above
         }
@@ -214,21 +246,42 @@ public struct LinkStateMachine: ~Copyable {
     /// frame as far as it could be read (`peek` from `FrameCodec.peekTypeAndSequence`), except that
     /// a Reject is never answered with a Reject (two confused peers must not ping-pong; SPEC §4.4).
     /// A `Hello` of a version we do not speak gets `versionMismatch`, so the peer learns why.
+    /// A checksum failure from the session's own peer is link damage and counted `corrupted`; one
+    /// from a stranger is counted `foreignFrames` (SPEC §4.3, §4.7).
     public mutating func decodeFailed(
-        _ error: DecodeError, peek: (type: UInt8, sequence: UInt32)?, now: UInt64
+        _ error: DecodeError, peek: (type: UInt8, sequence: UInt32)?, from peer: LinkPeer = .only, now: UInt64
     ) -> LinkAction {
         counters.malformed += 1
+        let foreign = isForeign(peer)
+        if foreign {
+            counters.foreignFrames += 1
+        } else if state.isEstablished && error.kind == .checksumMismatch {
+            counters.corrupted += 1
+        }
         if peek?.type == MessageType.reject.rawValue { return .none }
         let code: RejectCode =
             error.kind == .unsupportedVersion && peek?.type == MessageType.hello.rawValue
             ? .versionMismatch : .malformedFrame
-        counters.rejectsSent += 1
-        return .send(.reject(Reject(code: code, refusedType: peek?.type ?? 0, refusedSequence: peek?.sequence ?? 0)))
+        let reject = Reject(code: code, refusedType: peek?.type ?? 0, refusedSequence: peek?.sequence ?? 0)
+        return rejectIfAllowed(reject, now: now, foreign: foreign)
+    }
+
+    /// Whether a frame from `peer` comes from a connection other than the owner of the established
+    /// session (SPEC §4.7). Such frames are never acted on.
+    public func isForeign(_ peer: LinkPeer) -> Bool {
+        guard state.isEstablished, let owner else { return false }
+        return peer != owner
+    }
+
+    /// Whether the session's owner is live: established and heard within the liveness timeout.
+    public func isOwnerLive(now: UInt64) -> Bool {
+        state.isEstablished && now &- lastHeardAt <= livenessTimeout
     }
 
     /// Checks the timers: heartbeat due, liveness expired, `Hello` retry due. Call it at least
     /// every few milliseconds; it returns at most one action per call.
     public mutating func pollTimers(now: UInt64) -> LinkAction {
+        noticeOwnStall(now: now)
         switch state {
         case .established:
             if now &- lastHeardAt > livenessTimeout {
@@ -266,8 +319,46 @@ public struct LinkStateMachine: ~Copyable {
 
     /// Ends the session from this side; send the returned `Goodbye`.
     public mutating func close(reason: GoodbyeReason) -> Message {
+        if state.isEstablished && reason != .shutdown { counters.sessionsEnded += 1 }
         state = .idle
         return .goodbye(Goodbye(reason: reason))
+    }
+
+    /// The real-time core gives up on the session without a word (virtual-clock ack timeout, SPEC
+    /// §5.2 rule 7): the peer is lost, and learns it from the `Reject(notReady)` its next frame gets.
+    public mutating func declarePeerLost() {
+        guard state.isEstablished else { return }
+        state = .lost
+        counters.peerLostEvents += 1
+        counters.sessionsEnded += 1
+    }
+
+    /// Whether the session's rules let this side send `message` now (SPEC §4.1 step 8, §4.2): data
+    /// frames and heartbeats only in a session, data only with their capability and in their
+    /// direction. Callers drop what is not permitted and call `countSuppressed()`.
+    public func permits(_ message: Message) -> Bool {
+        let realTime = configuration.role == .realTime
+        switch message {
+        case .hello: return !realTime
+        case .helloAck: return realTime
+        case .reject, .goodbye: return true
+        case .heartbeat: return state.isEstablished
+        case .sample, .tickGrant: return realTime && state.isEstablished && isAllowedInSession(message)
+        case .command, .moduleEvent, .tickAck: return !realTime && state.isEstablished && isAllowedInSession(message)
+        }
+    }
+
+    /// Counts a message the caller did not send because `permits` said no.
+    public mutating func countSuppressed() { counters.framesSuppressed += 1 }
+
+    /// SPEC §4.3: timer checks more than half a liveness timeout apart mean this side did not run;
+    /// the peer gets a full timeout from now, and a heartbeat tells it at once that we are back.
+    private mutating func noticeOwnStall(now: UInt64) {
+        defer { lastTimerCheckAt = now }
+        guard state.isEstablished, let last = lastTimerCheckAt, now &- last > livenessTimeout / 2 else { return }
+        counters.ownStalls += 1
+        lastHeardAt = now
+        nextHeartbeatAt = now
     }
 
     // MARK: Handshake
@@ -285,13 +376,13 @@ public struct LinkStateMachine: ~Copyable {
         return .hello(Hello(role: configuration.role, capabilities: configuration.capabilities, sessionID: pendingNonce))
     }
 
-    private mutating func helloReceived(_ hello: Hello, frame: Frame, now: UInt64) -> LinkAction {
-        guard configuration.role == .realTime, hello.role == .application else { return unexpected(frame) }
+    private mutating func helloReceived(_ hello: Hello, frame: Frame, from peer: LinkPeer, now: UInt64) -> LinkAction {
+        guard configuration.role == .realTime, hello.role == .application else { return unexpected(frame, now: now) }
         guard hello.minVersion <= Wire.version, Wire.version <= hello.maxVersion else {
-            return reject(.versionMismatch, frame)
+            return reject(.versionMismatch, frame, now: now)
         }
         guard hello.capabilities.isSuperset(of: configuration.requiredCapabilities) else {
-            return reject(.missingCapability, frame)
+            return reject(.missingCapability, frame, now: now)
         }
         if case .established(let current) = state, current == hello.sessionID, let last = lastInboundSequence,
             isNewer(frame.sequence, than: last)
@@ -299,12 +390,15 @@ public struct LinkStateMachine: ~Copyable {
             // A repeated Hello of the session we already accepted (our ack crossed its retry):
             // answer again without counting a new session. A Hello with the same nonce but an
             // old sequence number is a restarted peer that drew the same nonce: a new session.
-            lastInboundSequence = frame.sequence
+            _ = acceptSequence(frame.sequence)
             lastHeardAt = now
             return .send(helloAck(for: hello))
         }
         let resynchronised = state != .idle
         if resynchronised { counters.resynchronisations += 1 }
+        lastEstablishmentWasTakeover = owner.map { $0 != peer } ?? false
+        if lastEstablishmentWasTakeover { counters.takeovers += 1 }
+        owner = peer
         counters.sessionsEstablished += 1
         agreedCapabilities = configuration.capabilities.intersection(hello.capabilities)
         state = .established(sessionID: hello.sessionID)
@@ -324,7 +418,7 @@ public struct LinkStateMachine: ~Copyable {
     }
 
     private mutating func helloAckReceived(_ ack: HelloAck, frame: Frame, now: UInt64) -> LinkAction {
-        guard configuration.role == .application, ack.role == .realTime else { return unexpected(frame) }
+        guard configuration.role == .application, ack.role == .realTime else { return unexpected(frame, now: now) }
         guard state == .handshaking, ack.sessionID == pendingNonce else {
             // A late ack for an earlier attempt, or a duplicate: harmless, counted.
             counters.unexpected += 1
@@ -349,7 +443,9 @@ public struct LinkStateMachine: ~Copyable {
 
     private mutating func startSession(firstInbound: UInt32, now: UInt64) {
         lastInboundSequence = firstInbound
+        receivedWindow = 1
         lastHeardAt = now
+        lastTimerCheckAt = now
         nextHeartbeatAt = now &+ heartbeatInterval
         if configuration.role == .realTime {
             // The ack is the first frame of the real-time core's side of the new session.
@@ -359,19 +455,34 @@ public struct LinkStateMachine: ~Copyable {
 
     // MARK: Sequence accounting
 
-    /// Accepts a frame whose sequence is newer than the last one, counting any gap; drops others.
+    /// Accepts a frame whose sequence is newer than the last one, counting any gap; drops older
+    /// ones, telling a late (reordered) frame from a duplicate with the 64-entry window (SPEC §4.3).
     private mutating func acceptSequence(_ sequence: UInt32) -> Bool {
         guard let last = lastInboundSequence else {
             lastInboundSequence = sequence
+            receivedWindow = 1
             return true
         }
         guard isNewer(sequence, than: last) else {
-            counters.duplicatesDropped += 1
+            countOlderFrame(behind: last &- sequence)
             return false
         }
-        counters.framesLost += UInt64(sequence &- last &- 1)
+        let distance = sequence &- last
+        counters.framesLost += UInt64(distance &- 1)
+        receivedWindow = distance >= 64 ? 1 : (receivedWindow << UInt64(distance)) | 1
         lastInboundSequence = sequence
         return true
+    }
+
+    private mutating func countOlderFrame(behind distance: UInt32) {
+        let bit: UInt64 = distance < 64 ? 1 << UInt64(distance) : 0
+        if bit != 0 && receivedWindow & bit == 0 && counters.framesLost > 0 {
+            receivedWindow |= bit
+            counters.framesLost -= 1
+            counters.reordered += 1
+        } else {
+            counters.duplicatesDropped += 1
+        }
     }
 
     /// Whether the agreed capabilities allow this message (SPEC §4.2): a peer that did not offer
@@ -394,39 +505,67 @@ public struct LinkStateMachine: ~Copyable {
 
     // MARK: Refusals
 
-    private mutating func notInSession(_ frame: Frame) -> LinkAction {
-        if configuration.role == .application, state == .handshaking, case .reject(let reject) = frame.message,
-            reject.code == .versionMismatch || reject.code == .missingCapability
-        {
-            // The real-time core refused our Hello: retrying cannot help (SPEC §4.1 step 5).
+    private mutating func notInSession(_ frame: Frame, now: UInt64) -> LinkAction {
+        if configuration.role == .application, state == .handshaking, case .reject(let reject) = frame.message {
             counters.rejectsReceived += 1
-            state = .refused(reject.code)
-            return .handshakeRefused(reject)
+            if reject.code == .versionMismatch || reject.code == .missingCapability {
+                // The real-time core refused our Hello: retrying cannot help (SPEC §4.1 step 5).
+                state = .refused(reject.code)
+                return .handshakeRefused(reject)
+            }
+            // sessionMismatch (another core owns the session) and the like: keep retrying.
+            return .rejectedByPeer(reject)
         }
         switch frame.message {
-        case .goodbye, .heartbeat, .reject:
+        case .goodbye, .reject:
             counters.unexpected += 1
             return .none
         case .hello, .helloAck:
             return .none
-        case .sample, .tickGrant, .command, .moduleEvent, .tickAck:
+        case .heartbeat, .sample, .tickGrant, .command, .moduleEvent, .tickAck:
             guard configuration.role == .realTime else {
                 counters.unexpected += 1
                 return .none
             }
-            // Tell a peer that believes in a session we do not know (we restarted) to handshake again.
-            return reject(.notReady, frame)
+            // Tell a peer that believes in a session we do not know (we restarted, timed out, or
+            // it is a stranger) to handshake again; heartbeats too, since an idle peer sends only
+            // those (SPEC §4.1 step 7).
+            return reject(.notReady, frame, now: now)
         }
     }
 
-    private mutating func unexpected(_ frame: Frame) -> LinkAction {
-        counters.unexpected += 1
-        return reject(.unexpectedMessage, frame)
+    /// A frame from a connection that does not own the live session (SPEC §4.7): counted, answered
+    /// within the rate limit, never acted on.
+    private mutating func foreignFrame(_ frame: Frame, now: UInt64) -> LinkAction {
+        counters.foreignFrames += 1
+        switch frame.message {
+        case .hello: return reject(.sessionMismatch, frame, now: now, foreign: true)
+        case .heartbeat, .sample, .tickGrant, .command, .moduleEvent, .tickAck:
+            return reject(.notReady, frame, now: now, foreign: true)
+        case .helloAck, .reject, .goodbye: return .none
+        }
     }
 
-    private mutating func reject(_ code: RejectCode, _ frame: Frame) -> LinkAction {
+    private mutating func unexpected(_ frame: Frame, now: UInt64) -> LinkAction {
+        counters.unexpected += 1
+        return reject(.unexpectedMessage, frame, now: now)
+    }
+
+    private mutating func reject(_ code: RejectCode, _ frame: Frame, now: UInt64, foreign: Bool = false) -> LinkAction {
+        let reject = Reject(code: code, refusedType: frame.message.type.rawValue, refusedSequence: frame.sequence)
+        return rejectIfAllowed(reject, now: now, foreign: foreign)
+    }
+
+    /// Sends `reject` unless the rate limit (SPEC §4.4: 20 per second, bursts of 20) is used up;
+    /// strangers of an established session draw on a budget of their own (SPEC §4.7).
+    private mutating func rejectIfAllowed(_ reject: Reject, now: UInt64, foreign: Bool) -> LinkAction {
+        let allowed = foreign ? foreignRejectCredit.take(now: now) : rejectCredit.take(now: now)
+        guard allowed else {
+            counters.rejectsSuppressed += 1
+            return .none
+        }
         counters.rejectsSent += 1
-        return .send(.reject(Reject(code: code, refusedType: frame.message.type.rawValue, refusedSequence: frame.sequence)))
+        return .send(.reject(reject))
     }
 
     /// SplitMix64: small, seedable, good enough for nonces.
@@ -437,5 +576,37 @@ public struct LinkStateMachine: ~Copyable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         let nonce = UInt32(truncatingIfNeeded: z ^ (z >> 31))
         return nonce == 0 ? 1 : nonce
+    }
+}
+
+/// The `Reject` rate limit of SPEC §4.4 as a token bucket kept in nanoseconds of refill time: one
+/// token every 50 ms (20 per second), at most 20 saved up. Pure and allocation-free.
+struct RejectCredit {
+    static let nanosecondsPerToken: UInt64 = 50_000_000
+    static let capacity: UInt64 = 20 * nanosecondsPerToken
+    private var credit: UInt64 = RejectCredit.capacity
+    private var lastAt: UInt64?
+
+    mutating func take(now: UInt64) -> Bool {
+        if let lastAt, now > lastAt { credit = min(Self.capacity, credit &+ (now - lastAt)) }
+        lastAt = now
+        guard credit >= Self.nanosecondsPerToken else { return false }
+        credit -= Self.nanosecondsPerToken
+        return true
+    }
+}
+
+extension LinkCounters {
+    /// The counters as JSON members (no braces), with the names of docs/process-interfaces.md; both
+    /// cores put them in their status and summary, so the two sides read alike (SPEC §4.3 identity).
+    public var jsonMembers: String {
+        "\"rx_frames\":\(framesReceived),\"tx_frames\":\(framesSent),\"frames_lost\":\(framesLost),"
+            + "\"duplicates\":\(duplicatesDropped),\"reordered\":\(reordered),\"corrupted\":\(corrupted),"
+            + "\"malformed\":\(malformed),\"unexpected\":\(unexpected),\"foreign\":\(foreignFrames),"
+            + "\"rejects_sent\":\(rejectsSent),\"rejects_suppressed\":\(rejectsSuppressed),"
+            + "\"rejects_received\":\(rejectsReceived),\"tx_suppressed\":\(framesSuppressed),"
+            + "\"sessions\":\(sessionsEstablished),\"resyncs\":\(resynchronisations),\"takeovers\":\(takeovers),"
+            + "\"peer_lost_events\":\(peerLostEvents),\"sessions_ended\":\(sessionsEnded),\"own_stalls\":\(ownStalls),"
+            + "\"heartbeats_rx\":\(heartbeatsReceived),\"peer_reported_lost\":\(peerReportedLost)"
     }
 }

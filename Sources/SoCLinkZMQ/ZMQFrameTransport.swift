@@ -43,8 +43,11 @@ public final class ZMQFrameTransport: FrameTransport {
         self.endpoint = endpoint
     }
 
-    private static func makeSocket(context: ZMQContext, options: Options, immediate: Bool) throws(ZMQError) -> ZMQSocket {
-        let socket = try ZMQSocket(context: context, type: .dealer, lingerMilliseconds: options.lingerMilliseconds)
+    /// Creates a socket of `type` with `options` applied (shared with `ZMQRouterFrameTransport`).
+    static func makeSocket(
+        context: ZMQContext, type: ZMQSocketType = .dealer, options: Options, immediate: Bool
+    ) throws(ZMQError) -> ZMQSocket {
+        let socket = try ZMQSocket(context: context, type: type, lingerMilliseconds: options.lingerMilliseconds)
         try socket.setOption(.sendHighWaterMark, to: options.highWaterMark)
         try socket.setOption(.receiveHighWaterMark, to: options.highWaterMark)
         try socket.setOption(.reconnectInterval, to: options.reconnectIntervalMilliseconds)

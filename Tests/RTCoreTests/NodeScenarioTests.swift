@@ -240,6 +240,6 @@ struct TraceDeterminismTests {
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.hasPrefix("# splitsoc-rt trace v1\n# board=thermo-adc clock=virtual seed=11 tick_hz=1000 quantum=10\n"))
         #expect(text.contains("\n0 sample ch=0 status=ok value="))
-        #expect(text.contains(" state from=starting to=normal reason=none\n"))
+        #expect(text.contains(" state from=starting to=normal reason=session\n"))
     }
 }

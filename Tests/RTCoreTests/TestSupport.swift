@@ -35,6 +35,8 @@ final class LockstepHarness {
     var samplesSeen = 0
     var grants: [UInt64] = []
     var rejects = 0
+    /// `endSession` requests from the supervisor (SPEC §4.8 way 3).
+    var sessionEndRequests = 0
     /// Extra events to inject at the next quantum boundary.
     var pending: [InboundEvent] = []
 
@@ -72,6 +74,7 @@ final class LockstepHarness {
                     }
                 case .tickGrant: grants.append(message.tick)
                 case .reject: rejects += 1
+                case .endSession: sessionEndRequests += 1
                 }
             }
             for event in pending { engine.node.inbound.tryPush(event) }

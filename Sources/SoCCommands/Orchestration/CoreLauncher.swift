@@ -137,12 +137,15 @@ public final class CoreLauncher {
     /// Starts `splitsoc-app` (again, after a crash) and, unless told otherwise, waits until it
     /// reports a session with the real-time core.
     @discardableResult
-    public func startApplicationCore(waitForSession: Bool = true, timeout: Duration = .seconds(30)) throws
-        -> ChildProcess
-    {
+    /// - Parameter link: connect here instead of the real-time core's endpoint (a relay between them).
+    public func startApplicationCore(
+        waitForSession: Bool = true, timeout: Duration = .seconds(30), via link: String? = nil
+    ) throws -> ChildProcess {
         let offset = app?.stdoutOffset ?? 0
+        var arguments = appArguments
+        if let link, let index = arguments.firstIndex(of: "--link") { arguments[index + 1] = link }
         let child = ChildProcess(
-            name: "app", executable: Executables.url("splitsoc-app"), arguments: appArguments,
+            name: "app", executable: Executables.url("splitsoc-app"), arguments: arguments,
             logDirectory: options.runDirectory)
         try child.start()
         app = child

@@ -389,14 +389,10 @@ public struct ScenarioRunner: Sendable {
 
     /// The board's tick rate, read from its file.
     static func tickHz(board: String, packageRoot: String) throws -> Int {
-        let path = board.hasSuffix(".toml") ? board : "\(packageRoot)/firmware-mock/boards/\(board).toml"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ScenarioRunError("unknown board \(board): no file \(path)")
-        }
         do {
-            return try BoardDescription.parse(text, source: path).tickHz
+            return try BoardFile.load(board, packageRoot: packageRoot).tickHz
         } catch {
-            throw ScenarioRunError("board \(path) is not valid: \(error)")
+            throw ScenarioRunError("bad board: \(error)")
         }
     }
 
