@@ -76,7 +76,7 @@ enum AppRoleChecks {
             try demand(hello.sessionID == previous.sessionID, "the retry changed the nonce (\(previous.sessionID) → \(hello.sessionID))")
             let expected = previousFrame.frame!.sequence &+ 1
             try demand(frame.sequence == expected, "the retry has sequence \(frame.sequence), expected \(expected)")
-            if index > 0 { gaps.append((received.at - previousFrame.at).wholeMilliseconds) }
+            if index > 0 { gaps.append(HeartbeatSpacing.gap(previousFrame, received).milliseconds) }
             (previous, previousFrame) = (hello, received)
         }
         let upper = 100 + run.scaled(50).wholeMilliseconds
@@ -103,20 +103,14 @@ enum AppRoleChecks {
         let rt = run.router
         let (hello, ack) = try run.establishedSession()
         let session = try sessionOf(rt)
-        let interval = Int(ack.heartbeatIntervalMilliseconds)
-        let seen = try rt.frames(during: session.heartbeatInterval * 6 + run.scaled(60), on: run.wire)
+        let window = session.heartbeatInterval * 6 + run.scaled(60)
+        let seen = try rt.frames(during: window, on: run.wire)
         if let ignored = seen.first(where: { ($0.frame?.isHello ?? false) && $0.at - session.establishedAt > .milliseconds(50) }) {
             throw CheckFailure("the peer ignored the HelloAck for nonce \(hello.sessionID): it still sends \(ignored.summary)")
         }
         let beats = seen.filter { $0.frame?.isHeartbeat ?? false }
-        try demand(beats.count >= 4, "\(beats.count) Heartbeats in \(6 * interval) ms after the HelloAck (interval \(interval) ms)")
-        let times = [session.establishedAt] + beats.map(\.at)
-        let gaps = zip(times, times.dropFirst()).map { ($1 - $0).wholeMilliseconds }
-        let upper = interval + run.scaled(50).wholeMilliseconds
-        try demand(
-            gaps.allSatisfy { ((interval / 2)...upper).contains($0) },
-            "gaps after the HelloAck \(gaps) ms, expected \(interval / 2)…\(upper) ms (interval \(interval) ms)")
-        return "first after \(gaps[0]) ms, then \(gaps.dropFirst().map(String.init).joined(separator: ", ")) ms"
+        return try HeartbeatSpacing.judge(
+            beats, start: session.establishedAt, window: window, intervalMilliseconds: Int(ack.heartbeatIntervalMilliseconds), run: run)
     }
 
     static func sequence(_ run: ConformanceRun) throws -> String? {

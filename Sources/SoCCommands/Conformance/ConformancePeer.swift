@@ -7,7 +7,9 @@ struct KitSession {
     var nonce: UInt32
     /// The `HelloAck`: the session's parameters (the kit's own when it plays the real-time core).
     var parameters: HelloAck
-    /// When the kit considered the session established (sent or received the `HelloAck`).
+    /// When the kit sent the frame that established the session: the `HelloAck` (playing the
+    /// real-time core) or the `Hello` it answers (playing the application core). A late read of the
+    /// peer's frames never shortens a gap measured from it.
     var establishedAt: ContinuousClock.Instant
 
     /// The announced heartbeat interval.

@@ -21,6 +21,7 @@ extension ConformanceRun {
         var lastRefusal = "no answer"
         while ContinuousClock.now < deadline {
             let hello = try connection.send(Self.hello(nonce: nonce, capabilities: capabilities))
+            let sentAt = connection.lastSentAt
             let answer = try? connection.next("HelloAck", within: .milliseconds(100), on: wire) { frame in
                 switch frame.message {
                 case .helloAck(let ack): return ack.sessionID == nonce
@@ -30,7 +31,7 @@ extension ConformanceRun {
             }
             guard let answer, let frame = answer.frame else { continue }
             if case .helloAck(let ack) = frame.message {
-                connection.establish(KitSession(nonce: nonce, parameters: ack, establishedAt: answer.at), peerBase: frame.sequence)
+                connection.establish(KitSession(nonce: nonce, parameters: ack, establishedAt: sentAt), peerBase: frame.sequence)
                 announced = ack
                 return (ack, answer)
             }
