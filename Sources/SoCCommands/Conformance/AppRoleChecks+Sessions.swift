@@ -15,10 +15,12 @@ extension AppRoleChecks {
         let rt = run.router
         let (hello, _) = try run.establishedSession()
         let (_, beat) = try run.peerHeartbeat()
-        rt.session = nil  // as a restarted real-time core that no longer knows the session
-        let sent = try rt.send(.reject(Reject(code: .notReady, refusedType: 0x03, refusedSequence: beat.frame!.sequence)))
+        // As a restarted real-time core: it no longer knows the session and numbers from 1 again, so
+        // the Reject's sequence looks old to the peer, which must act on it anyway (SPEC §4.1 step 7).
+        rt.session = nil
+        rt.nextSequence = 1
+        try rt.send(.reject(Reject(code: .notReady, refusedType: 0x03, refusedSequence: beat.frame!.sequence)))
         let sentAt = rt.lastSentAt
-        _ = sent
         let (_, received) = try newHandshake(run, after: hello, within: run.scaled(300))
         let delay = (received.at - sentAt).wholeMilliseconds
         try demand(delay <= run.scaled(60).wholeMilliseconds, "the new Hello came \(delay) ms after Reject(notReady); SPEC: at once")
