@@ -28,21 +28,9 @@ extension AppRoleChecks {
     }
 
     static func loss(_ run: ConformanceRun) throws -> String? {
-        let rt = run.router
         try run.establishedSession()
         let (before, _) = try run.peerHeartbeat()
-        rt.nextSequence &+= 5
-        let skipped = try rt.send(.heartbeat(Heartbeat(lastReceivedSequence: 0, framesLost: 0)))
-        let interval = try sessionOf(rt).heartbeatInterval
-        let (after, _) = try rt.next(
-            "Heartbeat with lastReceivedSequence ≥ \(skipped.sequence)", within: interval * 3 + run.scaled(100), on: run.wire
-        ) { frame -> Heartbeat? in
-            guard case .heartbeat(let beat) = frame, beat.lastReceivedSequence &- skipped.sequence < 1 << 31 else { return nil }
-            return beat
-        }
-        let reported = after.framesLost &- before.framesLost
-        try demand(reported == 5, "the kit skipped 5 sequence numbers; framesLost went \(before.framesLost) → \(after.framesLost)")
-        return "framesLost \(before.framesLost) → \(after.framesLost)"
+        return try run.expectReportedLoss(on: run.router, after: before)
     }
 
     static func malformed(_ run: ConformanceRun) throws -> String? {
@@ -68,28 +56,8 @@ extension AppRoleChecks {
     }
 
     static func rateLimit(_ run: ConformanceRun) throws -> String? {
-        let rt = run.router
         try run.establishedSession()
-        let start = ContinuousClock.now
-        let base = rt.nextSequence
-        for index in 0..<500 { try rt.sendRaw(Garbage.corruptedHeartbeat(sequence: base &+ UInt32(index))) }
-        let seen = try rt.frames(during: .seconds(1), on: run.wire)
-        return try judgeRateLimit(seen, since: start)
-    }
-
-    /// SPEC §4.4: at most 20 `Reject`s at once and 20 per second after, and at least one.
-    static func judgeRateLimit(_ seen: [ReceivedFrame], since start: ContinuousClock.Instant) throws -> String {
-        let elapsed = ContinuousClock.now - start
-        let rejects = seen.filter { frame in
-            if case .reject(let reject)? = frame.frame?.message { return reject.code == .malformedFrame }
-            return false
-        }
-        let allowed = 20 + Int((20 * elapsed.inMilliseconds / 1000).rounded(.up))
-        try demand(!rejects.isEmpty, "500 garbage frames got no Reject(malformedFrame) at all")
-        try demand(
-            rejects.count <= allowed,
-            "500 garbage frames got \(rejects.count) Rejects in \(elapsed.wholeMilliseconds) ms; at most \(allowed) allowed (20 + 20/s)")
-        return "\(rejects.count) Rejects in \(elapsed.wholeMilliseconds) ms (at most \(allowed))"
+        return try run.floodAndJudgeRateLimit(on: run.router)
     }
 
     /// After odd input the session goes on: Heartbeats keep coming and no `Hello` (a new handshake) appears.

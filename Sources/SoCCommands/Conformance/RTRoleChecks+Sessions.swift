@@ -36,18 +36,7 @@ extension RTRoleChecks {
     static func loss(_ run: ConformanceRun) throws -> String? {
         let (app, _) = try run.connectedSession()
         let (before, _) = try run.coreHeartbeat(on: app)
-        app.nextSequence &+= 5
-        let skipped = try app.send(bareHeartbeat)
-        let interval = try AppRoleChecks.sessionOf(app).heartbeatInterval
-        let (after, _) = try app.next(
-            "Heartbeat with lastReceivedSequence ≥ \(skipped.sequence)", within: interval * 3 + run.scaled(100), on: run.wire
-        ) { message -> Heartbeat? in
-            guard case .heartbeat(let beat) = message, beat.lastReceivedSequence &- skipped.sequence < 1 << 31 else { return nil }
-            return beat
-        }
-        let reported = after.framesLost &- before.framesLost
-        try demand(reported == 5, "the kit skipped 5 sequence numbers; framesLost went \(before.framesLost) → \(after.framesLost)")
-        return "framesLost \(before.framesLost) → \(after.framesLost)"
+        return try run.expectReportedLoss(on: app, after: before)
     }
 
     static func malformed(_ run: ConformanceRun) throws -> String? {
@@ -75,11 +64,7 @@ extension RTRoleChecks {
         // One garbage frame first, so the connection is up before the flood (its Reject is not counted).
         try app.sendRaw(Garbage.short)
         _ = try? app.next("Reject for the first garbage frame", within: run.scaled(500), on: run.wire) { $0.isReject }
-        let start = ContinuousClock.now
-        let base = app.nextSequence
-        for index in 0..<500 { try app.sendRaw(Garbage.corruptedHeartbeat(sequence: base &+ UInt32(index))) }
-        let seen = try app.frames(during: .seconds(1), on: run.wire)
-        return try AppRoleChecks.judgeRateLimit(seen, since: start)
+        return try run.floodAndJudgeRateLimit(on: app)
     }
 
     static func resync(_ run: ConformanceRun) throws -> String? {

@@ -135,7 +135,7 @@ enum RTRoleChecks {
     static func minimalCapabilities(_ run: ConformanceRun) throws -> String? {
         if run.announced == nil {
             // The clock mode is only known from a handshake: learn it on a connection of its own.
-            try run.connectedSession("probe")
+            _ = try run.connectedSession("probe")
             run.endCheck()
         }
         let required: LinkCapabilities = run.announced?.clockMode == .virtual ? [.lockstep] : []
