@@ -2,6 +2,7 @@ import Foundation
 import SoCCommands
 import SoCLink
 import SoCLinkZMQ
+import SoCTesting
 import SoCWire
 import Testing
 import ZeroMQ
@@ -89,6 +90,47 @@ struct BridgeHardeningTests {
         #expect(!trace.contains("value=\(Stranger.marker)"), "no command of the stranger reached the tick")
     }
 
+    @Test("A second application core on the same endpoint waits (sessionMismatch) instead of fighting")
+    func secondApplicationCoreWaits() throws {
+        let pair = try CorePair()
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        let before = try #require(pair.latest)
+        let second = ChildProcess(
+            name: "app2", executable: Executables.url("splitsoc-app"),
+            arguments: ["--link", pair.launcher.endpoints.link] + pair.launcher.options.modules.flatMap {
+                ["--module", "\($0.slot)=\($0.path)"]
+            }, logDirectory: pair.directory)
+        try second.start()
+        defer { _ = second.terminate() }
+        try second.waitForLine(containing: "sessionMismatch", timeout: .seconds(20))
+        usleep(1_000_000)
+        let after = try #require(pair.latest)
+        #expect(after.resyncs == before.resyncs, "no session was taken from the owner")
+        #expect(after.failsafeEntries == before.failsafeEntries)
+        #expect(!second.stdoutText().contains("session established"), "the second core never got a session")
+        let refusals = second.stdoutText().split(separator: "\n").filter { $0.contains("rejected by peer") }.count
+        #expect(refusals <= 3, "its refusals are summarised, not one line per Hello (\(refusals) lines)")
+        // When the owner goes, the waiting core takes over with a fresh handshake.
+        _ = pair.app.terminate()
+        try second.waitForLine(containing: "session established", timeout: .seconds(10))
+        #expect(pair.waitForStatus(timeout: .seconds(5)) { $0.state == "normal" && $0.link == "up" } != nil)
+    }
+
+    @Test("An oversized message is refused naming its type and sequence from offsets 3 and 8")
+    func oversizedIsNamed() throws {
+        let pair = try CorePair(startApp: false)
+        let stranger = try Stranger(endpoint: pair.launcher.endpoints.link)
+        usleep(100_000)
+        var big = [UInt8](repeating: 0, count: 2_000)
+        big[0] = 0x53; big[1] = 0x53; big[2] = 1; big[3] = 0x20
+        big[8] = 0x2A
+        _ = try big.withUnsafeBytes { try stranger.transport.trySend($0) }
+        let reject = try #require(try stranger.nextReject(within: .seconds(5)))
+        #expect(reject.code == .malformedFrame)
+        #expect(reject.refusedType == 0x20)
+        #expect(reject.refusedSequence == 0x2A)
+    }
+
     @Test("10 % loss on tcp in both directions: the session survives or recovers, and regulation goes on")
     func lossyTCP() throws {
         let pair = try CorePair(transport: .tcp, startApp: false)
@@ -117,6 +159,55 @@ struct BridgeHardeningTests {
         usleep(1_000_000)
         #expect(pair.latest?.state == "normal")
         try Self.checkSafety(pair, expectFailSafe: false)
+    }
+}
+
+/// SPEC §4.3's counting identity, checked against the relay's own record of what it did: every
+/// frame the relay dropped, corrupted, duplicated or reordered is counted once, in its category,
+/// by the side that received it (sent = delivered + lost + duplicate + reordered; corrupted ⊆ lost).
+@Suite("Every frame accounted on both sides (real processes and relay)", .serialized)
+struct FrameAccountingTests {
+    static func monotonicMilliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
+    }
+
+    @Test("Drop, duplicate, reorder and corrupt in both directions: each side's counters equal the relay's", .timeLimit(.minutes(2)))
+    func countersMatchTheRelay() throws {
+        let pair = try CorePair(startApp: false)
+        // Data frames carry the real-time core's CLOCK_MONOTONIC in both directions (commands and
+        // acks echo the grant), so one window of that clock bounds the faults on both sides.
+        let start = Self.monotonicMilliseconds() + 1_500
+        let window = "from-ms=\(start),until-ms=\(start + 3_000)"
+        let faults = "drop=30,corrupt=30,dup=30,reorder=30,"
+        let relay = try RelayProcess(
+            upstream: pair.launcher.endpoints.link, faults: faults + "types=command+tick-ack," + window,
+            rtToApp: faults + "types=sample+tick-grant," + window, directory: pair.directory)
+        defer { relay.stop() }
+        try pair.launcher.startApplicationCore(via: relay.listen)
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        // Past the window, and a few status periods for both cores to publish final counters.
+        while Self.monotonicMilliseconds() < start + 3_500 { usleep(50_000) }
+        let rt = try #require(pair.latest).linkCounters
+        let app = try #require(pair.collector.latestApp).linkCounters
+        relay.stop()
+        let toRT = try relay.counters("app_to_rt")
+        let toApp = try relay.counters("rt_to_app")
+        print("frame-accounting: relay app→rt \(toRT.sorted { $0.key < $1.key }) rt \(rt.filter { ["duplicates", "reordered", "corrupted", "frames_lost"].contains($0.key) })")
+        print("frame-accounting: relay rt→app \(toApp.sorted { $0.key < $1.key }) app \(app.filter { ["duplicates", "reordered", "corrupted", "frames_lost"].contains($0.key) })")
+        for (side, counters, relayed) in [("rt", rt, toRT), ("app", app, toApp)] {
+            #expect((relayed["dropped"] ?? 0) > 10 && (relayed["reordered"] ?? 0) > 10, "\(side): faults happened")
+            #expect(counters["duplicates"] == relayed["duplicated"], "\(side) duplicates")
+            #expect(counters["reordered"] == relayed["reordered"], "\(side) reordered")
+            #expect(counters["corrupted"] == relayed["corrupted"], "\(side) corrupted")
+            #expect(counters["frames_lost"] == (relayed["dropped"] ?? 0) + (relayed["corrupted"] ?? 0), "\(side) lost")
+            #expect(relayed["undeliverable"] == 0)
+        }
+        #expect(pair.latest?.peerReportedLost == app["frames_lost"], "the rt shows what the app reports losing")
+        // 3 % corrupted commands are link damage, not misbehaviour: no fail-safe for them.
+        #expect(pair.waitUntilRegulating(timeout: BridgeHardeningTests.recoveryBound) != nil)
+        try BridgeHardeningTests.checkSafety(pair, expectFailSafe: false)
     }
 }
 
@@ -151,6 +242,19 @@ final class Stranger {
         let hello = Hello(role: .application, capabilities: .all, sessionID: 0xBAD)
         try send(Frame(sequence: 1, timestamp: 0, message: .hello(hello)), &buffer)
         return try collectReplies(for: .seconds(2), &buffer)
+    }
+
+    func nextReject(within duration: Duration) throws -> Reject? {
+        var buffer = [UInt8](repeating: 0, count: Wire.maxFrameSize)
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end {
+            _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
+            let result = try buffer.withUnsafeMutableBytes { try transport.tryReceive(into: $0) }
+            guard case .received(let count) = result else { continue }
+            let frame = try buffer.withUnsafeBytes { try FrameCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            if case .reject(let reject) = frame.message { return reject }
+        }
+        return nil
     }
 
     private func send(_ frame: Frame, _ buffer: inout [UInt8]) throws {
@@ -206,4 +310,110 @@ final class RelayProcess {
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return try #require(object[direction] as? [String: Int])
     }
+}
+
+/// SPEC §5.2 rules 7–9 with the real cores on the virtual clock: the lock step never wedges.
+@Suite("Virtual-clock lockstep recovery (real processes)", .serialized)
+struct LockstepRecoveryTests {
+    @Test("The application core killed and restarted mid-run: a new session, the lock step resumes", .timeLimit(.minutes(2)))
+    func restartResumes() throws {
+        let pair = try CorePair(clock: "virtual", rtArguments: ["--duration", "36000"])
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        let before = try #require(pair.latest)
+        pair.app.send(signal: SIGKILL)
+        _ = pair.app.waitForExit(timeout: .seconds(5))
+        try pair.launcher.startApplicationCore()
+        let resumed = pair.waitForStatus(timeout: .seconds(20)) { $0.session > before.session && $0.state == "normal" }
+        #expect(resumed != nil, "a new session and normal again")
+        let tick = pair.latest?.tick ?? 0
+        #expect(pair.waitForStatus(timeout: .seconds(10)) { $0.tick > tick + 1_000 } != nil, "virtual time advances")
+        try BridgeHardeningTests.checkSafety(pair, expectFailSafe: true)
+    }
+
+    @Test("An ack that never comes ends the session (link down); the peer re-handshakes when it runs again", .timeLimit(.minutes(2)))
+    func ackTimeoutEndsSession() throws {
+        // Liveness longer than the ack timeout, so that it is the ack timeout that ends the session.
+        let pair = try CorePair(clock: "virtual", rtArguments: ["--duration", "36000", "--ack-timeout-ms", "1000", "--liveness-ms", "3000"])
+        #expect(pair.waitUntilRegulating(timeout: .seconds(20)) != nil)
+        let before = try #require(pair.latest)
+        pair.app.send(signal: SIGSTOP)
+        let down = pair.waitForStatus(timeout: .seconds(10)) { $0.link == "down" && $0.state == "failsafe" }
+        #expect(down != nil, "after the ack timeout the status says the link is down")
+        pair.app.send(signal: SIGCONT)
+        let back = pair.waitForStatus(timeout: .seconds(10)) {
+            $0.link == "up" && $0.session > before.session && $0.state == "normal"
+        }
+        #expect(back != nil, "the application core handshakes again and regulation resumes")
+        #expect(pair.rt.stdoutText().contains("link ack timeout through="))
+        #expect((pair.latest?.linkCounters["ack_timeouts"] ?? 0) >= 1)
+        try BridgeHardeningTests.checkSafety(pair, expectFailSafe: true)
+    }
+}
+
+/// SPEC §4.4: a flood of `Reject`s reaching the application core becomes a few summary lines.
+@Suite("Bounded reaction to garbage (real application core, scripted real-time side)", .serialized)
+struct RejectFloodTests {
+    @Test("20 000 Rejects in a session: the application core logs a handful of lines and stays in the session")
+    func rejectFloodIsSummarised() throws {
+        let root = try #require(DemoFirmware.packageRoot(startingAt: FirmwareBuilderRoot.path))
+        let firmware = try DemoFirmware.build(packageRoot: root)
+        try withTemporaryIPCPath { endpoint in
+            let context = try ZMQContext()
+            let rt = try ZMQFrameTransport.bind(endpoint: endpoint, context: context)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flood-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let app = ChildProcess(
+                name: "app", executable: Executables.url("splitsoc-app"),
+                arguments: ["--link", endpoint, "--module", "thermostat=\(firmware.thermostat)"], logDirectory: directory)
+            try app.start()
+            defer { _ = app.terminate() }
+            var script = ScriptedRealTimeCore(transport: rt)
+            try script.acceptHello(timeout: .seconds(20))
+            try app.waitForLine(containing: "session established", timeout: .seconds(10))
+            for index in 0..<20_000 {
+                try script.send(.reject(Reject(code: .malformedFrame, refusedType: 0x20, refusedSequence: UInt32(index))))
+                if index % 2_000 == 0 { try script.send(.heartbeat(Heartbeat(lastReceivedSequence: 0, framesLost: 0))) }
+            }
+            try app.waitForLine(containing: "rejects received", timeout: .seconds(5))
+            let lines = app.stdoutText().split(separator: "\n").filter { $0.contains("reject") }
+            #expect(lines.count <= 4, "\(lines.count) lines: \(lines.prefix(5))")
+            #expect(!app.stdoutText().contains("link lost"), "the flood did not end the session")
+        }
+    }
+}
+
+/// Just enough of a real-time core to open a session with a real application core (SPEC §4.1).
+struct ScriptedRealTimeCore {
+    let transport: ZMQFrameTransport
+    private var sequence: UInt32 = 1
+    private var buffer = [UInt8](repeating: 0, count: Wire.maxFrameSize)
+
+    init(transport: ZMQFrameTransport) { self.transport = transport }
+
+    mutating func acceptHello(timeout: Duration) throws {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            _ = try transport.waitUntilReadable(timeoutMilliseconds: 20)
+            let result = try buffer.withUnsafeMutableBytes { try transport.tryReceive(into: $0) }
+            guard case .received(let count) = result else { continue }
+            let frame = try buffer.withUnsafeBytes { try FrameCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            guard case .hello(let hello) = frame.message else { continue }
+            try send(.helloAck(HelloAck(
+                acceptedVersion: 1, role: .realTime, clockMode: .real, capabilities: hello.capabilities,
+                sessionID: hello.sessionID, tickPeriodNanoseconds: 1_000_000, quantumTicks: 1,
+                heartbeatIntervalMilliseconds: 50, livenessTimeoutMilliseconds: 5_000, seed: 1)))
+            return
+        }
+        throw ScriptError()
+    }
+
+    mutating func send(_ message: Message) throws {
+        let frame = Frame(sequence: sequence, timestamp: 0, message: message)
+        sequence &+= 1
+        let size = try buffer.withUnsafeMutableBytes { try FrameCodec.encode(frame, into: $0) }
+        _ = try buffer.withUnsafeBytes { try transport.trySend(UnsafeRawBufferPointer(rebasing: $0[0..<size])) }
+    }
+
+    struct ScriptError: Error {}
 }
