@@ -238,6 +238,7 @@ struct ConformanceCatchesBrokenPeersTests {
                 #expect(output.line("A-NOPINGPONG").contains("a Reject answered a Reject"), "\(output.line("A-NOPINGPONG"))")
                 #expect(output.line("A-REFUSED").contains("--exec"))
                 #expect(output.summary.map { [$0.passed, $0.failed, $0.skipped] } == [1, 3, 1])
+                #expect(output.stdout.contains("revision: the peer fails 1.0 checks: A-ACK, A-SEQ, A-NOPINGPONG\n"))
                 let xml = try String(contentsOfFile: junit, encoding: .utf8)
                 #expect(xml.contains("tests=\"5\" failures=\"3\" errors=\"0\" skipped=\"1\""), "\(xml)")
                 #expect(xml.contains("<failure message=\"sequence ") && xml.contains("is followed by"), "\(xml)")
@@ -299,5 +300,17 @@ struct ConformanceFormatTests {
         #expect(xml.contains("<testsuite name=\"splitsoc-conformance-app\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"0.300\">"))
         #expect(xml.contains("<failure message=\"two lines\" type=\"conformance\">SPEC §4.1: does a thing&#10;two&#10;lines</failure>"))
         #expect(xml.contains("<skipped message=\"why\"/>"))
+        #expect(report.revision == "revision: the peer fails 1.0 checks: A-X")
+    }
+
+    @Test("The revision line names the revision whose checks all passed (SPEC §9.1)")
+    func revisionVerdict() {
+        let old = ConformanceCheck(id: "R-OLD", what: "1.0 behaviour", section: "4.1") { _ in nil }
+        let new = ConformanceCheck(id: "R-NEW", what: "1.1 behaviour", section: "4.7", since: "1.1") { _ in nil }
+        var report = ConformanceReport(role: .rt)
+        report.append(CheckResult(check: old, outcome: .passed(note: nil), seconds: 0))
+        #expect(report.revision == "revision: the peer passes every check run (revisions 1.0 and 1.1)")
+        report.append(CheckResult(check: new, outcome: .failed("no"), seconds: 0))
+        #expect(report.revision == "revision: the peer passes the 1.0 checks run; 1.1 checks failed: R-NEW")
     }
 }

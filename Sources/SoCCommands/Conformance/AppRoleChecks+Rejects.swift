@@ -41,8 +41,11 @@ extension AppRoleChecks {
         try rt.expectReject(.malformedFrame, refusing: 0x03, sequence: sequence, within: run.scaled(300), on: run.wire)
         try rt.sendRaw(Garbage.short)
         try rt.expectReject(.malformedFrame, refusing: 0, sequence: 0, within: run.scaled(300), on: run.wire)
+        let sample = Message.sample(Sample(channel: 0, status: .ok, milliValue: 0))
+        try rt.sendRaw(Garbage.oversized(sample, sequence: sequence))
+        try rt.expectReject(.malformedFrame, refusing: 0x10, sequence: sequence, within: run.scaled(300), on: run.wire)
         try expectSessionSurvives(run, after: "garbage")
-        return "a corrupted Heartbeat and 10 stray bytes each rejected; the session went on"
+        return "a corrupted Heartbeat, 10 stray bytes and a 1100-byte Sample each rejected; the session went on"
     }
 
     static func noPingPong(_ run: ConformanceRun) throws -> String? {

@@ -7,11 +7,11 @@ enum AppRoleChecks {
     static var all: [ConformanceCheck] { [
         ConformanceCheck(
             id: "A-HELLO", what: "the first frame is a valid Hello: role 2, a range containing 1, a non-zero nonce, header version 1",
-            section: "3.1, 4.1", body: firstHello),
+            section: "3.1, 4.1", since: "1.1", body: firstHello),
         ConformanceCheck(
             id: "A-RETRY", what: "unanswered, the Hello is repeated after 100 ms (±50 ms) with the same nonce and the next sequence",
             section: "4.1", body: retry),
-        ConformanceCheck(id: "A-NODATA", what: "nothing but Hello is sent before a session", section: "4.1.8", body: noData),
+        ConformanceCheck(id: "A-NODATA", what: "nothing but Hello is sent before a session", section: "4.1.8", since: "1.1", body: noData),
         ConformanceCheck(
             id: "A-ACK", what: "after HelloAck the peer sends Heartbeats, spaced by the announced interval (within +50 ms)",
             section: "4.3", body: heartbeatsAfterAck),
@@ -27,7 +27,7 @@ enum AppRoleChecks {
         ConformanceCheck(
             id: "A-NOPINGPONG", what: "a malformed frame whose type byte is 0x04 is not answered", section: "4.4", body: noPingPong),
         ConformanceCheck(
-            id: "A-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects", section: "4.4", body: rateLimit),
+            id: "A-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects", section: "4.4", since: "1.1", body: rateLimit),
         ConformanceCheck(
             id: "A-GRANT", what: "Samples then TickGrant(g) are answered by TickAck(g) echoing the grant's timestamp and flags",
             section: "5.2, 5.3", body: grant),
@@ -41,7 +41,7 @@ enum AppRoleChecks {
         ConformanceCheck(
             id: "A-LIVENESS", what: "when the kit goes silent, the peer handshakes again after the liveness timeout (± 150 ms)",
             section: "4.3", body: liveness),
-        ConformanceCheck(id: "A-CAPS", what: "in a session without commands, the peer sends no Command", section: "4.2", body: capabilities),
+        ConformanceCheck(id: "A-CAPS", what: "in a session without commands, the peer sends no Command", section: "4.2", since: "1.1", body: capabilities),
         ConformanceCheck(
             id: "A-REFUSED", what: "Reject(versionMismatch) of its Hello makes the peer stop sending Hello", section: "4.1.5",
             needsFreshPeer: true, body: refused),

@@ -12,6 +12,8 @@ struct ConformanceCheck {
     let what: String
     /// The sections of SPEC.md it comes from.
     let section: String
+    /// The revision of SPEC.md that made this behaviour normative ("1.0", or "1.1" for what §9.1 lists).
+    var since = "1.0"
     /// `--role app`: the check needs a freshly started peer (`--exec`), or leaves the peer unusable.
     var needsFreshPeer = false
     /// Runs the scenario. Returns a note for the PASS line (measured figures), throws `CheckFailure`

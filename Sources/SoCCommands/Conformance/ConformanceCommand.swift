@@ -64,7 +64,7 @@ public struct ConformanceCommand: ParsableCommand {
     public func run() throws {
         if list {
             for role in role.map({ [$0] }) ?? ConformanceRole.allCases {
-                for check in Self.checks(for: role) { print("\(check.id)  \(check.what)  (§\(check.section))") }
+                for check in Self.checks(for: role) { print("\(check.id)  \(check.what)  (§\(check.section), since \(check.since))") }
             }
             return
         }
@@ -76,6 +76,7 @@ public struct ConformanceCommand: ParsableCommand {
             selected = selected.filter { wanted.contains($0.id) }
         }
         let report = try execute(role: role, endpoint: endpoint, checks: selected)
+        print(report.revision)
         print(report.summary)
         if let junit {
             try report.junit().write(toFile: junit, atomically: true, encoding: .utf8)

@@ -27,6 +27,17 @@ struct ConformanceReport {
         return head + " — " + oneLine(why)
     }
 
+    /// Which revision's checks the peer passes (SPEC §9.1: the revision is not negotiated, the kit reports it).
+    var revision: String {
+        let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }.map(\.check)
+        let old = failed.filter { $0.since == "1.0" }.map(\.id)
+        let new = failed.filter { $0.since != "1.0" }.map(\.id)
+        if failed.isEmpty { return "revision: the peer passes every check run (revisions 1.0 and 1.1)" }
+        if old.isEmpty { return "revision: the peer passes the 1.0 checks run; 1.1 checks failed: \(new.joined(separator: ", "))" }
+        let newer = new.isEmpty ? "" : "; 1.1 checks failed: \(new.joined(separator: ", "))"
+        return "revision: the peer fails 1.0 checks: \(old.joined(separator: ", "))\(newer)"
+    }
+
     /// `conformance: 17 passed, 0 failed, 0 skipped`.
     var summary: String { "conformance: \(passed) passed, \(failed) failed, \(skipped) skipped" }
 

@@ -44,6 +44,10 @@ extension RTRoleChecks {
         let sequence = app.nextSequence
         try app.sendRaw(Garbage.corruptedHeartbeat(sequence: sequence))
         try app.expectReject(.malformedFrame, refusing: 0x03, sequence: sequence, within: run.scaled(300), on: run.wire)
+        try app.sendRaw(Garbage.short)
+        try app.expectReject(.malformedFrame, refusing: 0, sequence: 0, within: run.scaled(300), on: run.wire)
+        try app.sendRaw(Garbage.oversized(idleCommand, sequence: sequence))
+        try app.expectReject(.malformedFrame, refusing: 0x20, sequence: sequence, within: run.scaled(300), on: run.wire)
         try app.sendRaw(Garbage.corruptedReject(sequence: app.nextSequence))
         try app.expectNone("the 0x04-typed garbage frame was answered", during: run.scaled(300), on: run.wire) { $0.isReject }
         let (_, before) = try run.coreHeartbeat(on: app)

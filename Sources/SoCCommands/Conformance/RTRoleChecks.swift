@@ -8,7 +8,7 @@ enum RTRoleChecks {
     static var all: [ConformanceCheck] { [
         ConformanceCheck(
             id: "R-NOTREADY", what: "a Command or Heartbeat before any handshake is answered with Reject(notReady)",
-            section: "4.1.7", body: notReady),
+            section: "4.1.7", since: "1.1", body: notReady),
         ConformanceCheck(
             id: "R-VERSION", what: "a Hello with the range 2…3 gets Reject(versionMismatch) naming type 0x01 and its sequence",
             section: "4.1", body: version),
@@ -17,7 +17,7 @@ enum RTRoleChecks {
             id: "R-HANDSHAKE", what: "a valid Hello gets a HelloAck with sequence 1, the echoed nonce, version 1, role 1, capabilities ⊆ offer",
             section: "4.1, 3.2", body: handshake),
         ConformanceCheck(
-            id: "R-CAPS", what: "a Hello offering only the capabilities the clock mode requires is accepted", section: "4.2",
+            id: "R-CAPS", what: "a Hello offering only the capabilities the clock mode requires is accepted", section: "4.2", since: "1.1",
             body: minimalCapabilities),
         ConformanceCheck(
             id: "R-RETRY", what: "a retried Hello (same nonce, newer sequence) gets the HelloAck again, without a new session",
@@ -32,17 +32,17 @@ enum RTRoleChecks {
             what: "garbage is answered with Reject(malformedFrame), a 0x04-typed garbage frame is not, and the session survives",
             section: "4.4", body: malformed),
         ConformanceCheck(
-            id: "R-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects", section: "4.4", body: rateLimit),
+            id: "R-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects", section: "4.4", since: "1.1", body: rateLimit),
         ConformanceCheck(
             id: "R-FOREIGN",
             what: "a second connection's Commands (no Hello) are refused (notReady) and its Hello gets sessionMismatch while the owner is live",
-            section: "4.7", body: foreign),
+            section: "4.7", since: "1.1", body: foreign),
         ConformanceCheck(
             id: "R-TAKEOVER", what: "after the owner goes silent past the liveness timeout, a second connection's Hello is accepted",
-            section: "4.7", body: takeover),
+            section: "4.7", since: "1.1", body: takeover),
         ConformanceCheck(
             id: "R-LIVENESS", what: "after the kit goes silent past the liveness timeout, its next Heartbeat gets Reject(notReady)",
-            section: "4.3, 4.1.7", body: liveness),
+            section: "4.3, 4.1.7", since: "1.1", body: liveness),
         ConformanceCheck(
             id: "R-RESYNC", what: "a Hello with a new nonce in a session gets a HelloAck with sequence 1 (a new session)",
             section: "4.1.6", body: resync),
@@ -51,12 +51,12 @@ enum RTRoleChecks {
             section: "5.2", body: grant),
         ConformanceCheck(
             id: "R-EARLYACK", what: "(virtual) a TickAck for a later throughTick than granted does not release time",
-            section: "5.2.6", body: earlyAck),
+            section: "5.2.6", since: "1.1", body: earlyAck),
         ConformanceCheck(
             id: "R-REGRANT", what: "(virtual) a new session while a grant is outstanding gets the same grant again",
-            section: "5.2.8", body: regrant),
+            section: "5.2.8", since: "1.1", body: regrant),
         ConformanceCheck(
-            id: "R-GOODBYE", what: "after Goodbye from the kit, data frames get Reject(notReady)", section: "4.5", body: goodbye),
+            id: "R-GOODBYE", what: "after Goodbye from the kit, data frames get Reject(notReady)", section: "4.5", since: "1.1", body: goodbye),
     ] }
 
     /// A `Command` for target 1 (heater duty) at 0: harmless on every board.
