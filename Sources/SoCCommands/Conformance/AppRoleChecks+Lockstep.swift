@@ -92,8 +92,10 @@ extension AppRoleChecks {
             default: return false
             }
         }
-        if let offending { throw CheckFailure("session capabilities 0x\(String(allowed.rawValue, radix: 16)), yet the peer sent \(offending.summary)") }
+        if let offending {
+            throw CheckFailure("session capabilities \(allowed.hex), yet the peer sent \(offending.summary)")
+        }
         let offered = hello.capabilities.contains(.commands) ? "" : " (the peer does not offer commands at all)"
-        return "no Command or ModuleEvent in a session with capabilities 0x\(String(allowed.rawValue, radix: 16))\(offered)"
+        return "no Command or ModuleEvent in a session with capabilities \(allowed.hex)\(offered)"
     }
 }

@@ -6,45 +6,61 @@ import SoCWire
 enum AppRoleChecks {
     static var all: [ConformanceCheck] { [
         ConformanceCheck(
-            id: "A-HELLO", what: "the first frame is a valid Hello: role 2, a range containing 1, a non-zero nonce, header version 1",
+            id: "A-HELLO",
+            what: "the first frame is a valid Hello: role 2, a range containing 1, a non-zero nonce, header version 1",
             section: "3.1, 4.1", since: "1.1", body: firstHello),
         ConformanceCheck(
-            id: "A-RETRY", what: "unanswered, the Hello is repeated after 100 ms (±50 ms) with the same nonce and the next sequence",
+            id: "A-RETRY",
+            what: "unanswered, the Hello is repeated after 100 ms (±50 ms) with the same nonce and the next sequence",
             section: "4.1", body: retry),
-        ConformanceCheck(id: "A-NODATA", what: "nothing but Hello is sent before a session", section: "4.1.8", since: "1.1", body: noData),
         ConformanceCheck(
-            id: "A-ACK", what: "after HelloAck the peer sends Heartbeats, spaced by the announced interval (within +50 ms)",
+            id: "A-NODATA", what: "nothing but Hello is sent before a session",
+            section: "4.1.8", since: "1.1", body: noData),
+        ConformanceCheck(
+            id: "A-ACK",
+            what: "after HelloAck the peer sends Heartbeats, spaced by the announced interval (within +50 ms)",
             section: "4.3", body: heartbeatsAfterAck),
-        ConformanceCheck(id: "A-SEQ", what: "the peer's sequence numbers increase by exactly 1 per frame", section: "4.3", body: sequence),
         ConformanceCheck(
-            id: "A-STALEACK", what: "a HelloAck with a wrong nonce is ignored (no session change)", section: "4.1.4", body: staleAck),
+            id: "A-SEQ", what: "the peer's sequence numbers increase by exactly 1 per frame",
+            section: "4.3", body: sequence),
+        ConformanceCheck(
+            id: "A-STALEACK", what: "a HelloAck with a wrong nonce is ignored (no session change)",
+            section: "4.1.4", body: staleAck),
         ConformanceCheck(
             id: "A-LOSS", what: "after the kit skips sequence numbers, the peer's heartbeats report them in framesLost",
             section: "4.3", body: loss),
         ConformanceCheck(
-            id: "A-MALFORMED", what: "garbage is answered with Reject(malformedFrame); the session survives", section: "4.4",
-            body: malformed),
+            id: "A-MALFORMED", what: "garbage is answered with Reject(malformedFrame); the session survives",
+            section: "4.4", body: malformed),
         ConformanceCheck(
-            id: "A-NOPINGPONG", what: "a malformed frame whose type byte is 0x04 is not answered", section: "4.4", body: noPingPong),
+            id: "A-NOPINGPONG", what: "a malformed frame whose type byte is 0x04 is not answered",
+            section: "4.4", body: noPingPong),
         ConformanceCheck(
-            id: "A-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects", section: "4.4", since: "1.1", body: rateLimit),
+            id: "A-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects",
+            section: "4.4", since: "1.1", body: rateLimit),
         ConformanceCheck(
-            id: "A-GRANT", what: "Samples then TickGrant(g) are answered by TickAck(g) echoing the grant's timestamp and flags",
+            id: "A-GRANT",
+            what: "Samples then TickGrant(g) are answered by TickAck(g) echoing the grant's timestamp and flags",
             section: "5.2, 5.3", body: grant),
-        ConformanceCheck(id: "A-REGRANT", what: "a repeated TickGrant(g) is acknowledged again", section: "5.2", body: regrant),
         ConformanceCheck(
-            id: "A-NOTREADY", what: "Reject(notReady) makes the peer handshake again with a new nonce", section: "4.1.7",
-            body: notReady),
+            id: "A-REGRANT", what: "a repeated TickGrant(g) is acknowledged again",
+            section: "5.2", body: regrant),
         ConformanceCheck(
-            id: "A-GOODBYE", what: "after Goodbye the peer handshakes again with a new nonce after ≈ 100 ms", section: "4.5",
-            body: goodbye),
+            id: "A-NOTREADY", what: "Reject(notReady) makes the peer handshake again with a new nonce",
+            section: "4.1.7", body: notReady),
         ConformanceCheck(
-            id: "A-LIVENESS", what: "when the kit goes silent, the peer handshakes again after the liveness timeout (± 150 ms)",
+            id: "A-GOODBYE", what: "after Goodbye the peer handshakes again with a new nonce after ≈ 100 ms",
+            section: "4.5", body: goodbye),
+        ConformanceCheck(
+            id: "A-LIVENESS",
+            what: "when the kit goes silent, the peer handshakes again after the liveness timeout (± 150 ms)",
             section: "4.3", body: liveness),
-        ConformanceCheck(id: "A-CAPS", what: "in a session without commands, the peer sends no Command", section: "4.2", since: "1.1", body: capabilities),
         ConformanceCheck(
-            id: "A-REFUSED", what: "Reject(versionMismatch) of its Hello makes the peer stop sending Hello", section: "4.1.5",
-            needsFreshPeer: true, body: refused),
+            id: "A-CAPS", what: "in a session without commands, the peer sends no Command",
+            section: "4.2", since: "1.1", body: capabilities),
+        ConformanceCheck(
+            id: "A-REFUSED", what: "Reject(versionMismatch) of its Hello makes the peer stop sending Hello",
+            section: "4.1.5", needsFreshPeer: true, body: refused),
     ] }
 
     static func firstHello(_ run: ConformanceRun) throws -> String? {
@@ -58,9 +74,11 @@ enum AppRoleChecks {
         guard case .hello(let hello) = frame.message else { throw CheckFailure("the first frame is \(first.summary), not a Hello") }
         try demand(hello.role == .application, "Hello.role is \(hello.role.rawValue), not 2 (application)")
         try demand(
-            hello.minVersion <= 1 && 1 <= hello.maxVersion, "the version range \(hello.minVersion)…\(hello.maxVersion) does not contain 1")
+            hello.minVersion <= 1 && 1 <= hello.maxVersion,
+            "the version range \(hello.minVersion)…\(hello.maxVersion) does not contain 1")
         try demand(hello.sessionID != 0, "the Hello's nonce (sessionID) is 0")
-        return "nonce \(hello.sessionID), versions \(hello.minVersion)…\(hello.maxVersion), capabilities 0x\(String(hello.capabilities.rawValue, radix: 16))"
+        return "nonce \(hello.sessionID), versions \(hello.minVersion)…\(hello.maxVersion), "
+            + "capabilities \(hello.capabilities.hex)"
     }
 
     static func retry(_ run: ConformanceRun) throws -> String? {
@@ -123,7 +141,8 @@ enum AppRoleChecks {
         let frames = rt.since(mark).drop { !($0.frame?.isHello ?? false) }.compactMap(\.frame)
         for (a, b) in zip(frames, frames.dropFirst()) where b.sequence != a.sequence &+ 1 {
             throw CheckFailure(
-                "sequence \(a.sequence) (\(ReceivedFrame.describe(a.message))) is followed by \(b.sequence) (\(ReceivedFrame.describe(b.message)))")
+                "sequence \(a.sequence) (\(ReceivedFrame.describe(a.message))) is followed by "
+                    + "\(b.sequence) (\(ReceivedFrame.describe(b.message)))")
         }
         try demand(frames.count >= 8, "only \(frames.count) frames in two short sessions")
         return "\(frames.count) frames, \(frames.first!.sequence)…\(frames.last!.sequence), across two sessions"

@@ -19,16 +19,25 @@ public struct ConformanceCommand: ParsableCommand {
     @Option(help: "Which implementation to check: app (the kit plays the real-time core) or rt (the kit plays the application core).")
     var role: ConformanceRole?
 
-    @Option(help: ArgumentHelp("app: the endpoint to bind (ipc://PATH, tcp://127.0.0.1:PORT or :*); rt: the endpoint to connect to.", valueName: "endpoint"))
+    @Option(
+        help: ArgumentHelp(
+            "app: the endpoint to bind (ipc://PATH, tcp://127.0.0.1:PORT or :*); rt: the endpoint to connect to.",
+            valueName: "endpoint"))
     var endpoint: String?
 
-    @Option(help: ArgumentHelp("--role app: start the application core with this command ({endpoint} is replaced), restarting it where a check needs a fresh process.", valueName: "command"))
+    @Option(
+        help: ArgumentHelp(
+            "--role app: start the application core with this command ({endpoint} is replaced), "
+                + "restarting it where a check needs a fresh process.",
+            valueName: "command"))
     var exec: String?
 
     @Option(help: ArgumentHelp("Run only these checks (comma-separated ids, e.g. A-HELLO,A-SEQ).", valueName: "ids"))
     var only: String?
 
-    @Option(name: .customLong("timeout-scale"), help: ArgumentHelp("Multiply every timing tolerance and wait (slow machines).", valueName: "x"))
+    @Option(
+        name: .customLong("timeout-scale"),
+        help: ArgumentHelp("Multiply every timing tolerance and wait (slow machines).", valueName: "x"))
     var timeoutScale: Double = 1
 
     @Flag(help: "Print the checks (of --role, or of both roles) and exit.")

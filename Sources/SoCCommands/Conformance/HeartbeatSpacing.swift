@@ -34,11 +34,14 @@ enum HeartbeatSpacing {
         let lower = interval / 2
         let upper = interval + run.scaled(50).wholeMilliseconds
         let first = (beats[0].at - start).wholeMilliseconds
-        try demand((lower...upper).contains(first), "the first Heartbeat came \(first) ms after the session began, expected \(lower)…\(upper) ms")
+        try demand(
+            (lower...upper).contains(first),
+            "the first Heartbeat came \(first) ms after the session began, expected \(lower)…\(upper) ms")
         let gaps = zip(beats, beats.dropFirst()).map { gap($0, $1) }
         for (milliseconds, senderClock) in gaps where milliseconds > upper || (senderClock && milliseconds < lower) {
             throw CheckFailure(
-                "Heartbeats \(gaps.map(\.milliseconds)) ms apart (\(senderClock ? "sender's" : "kit's") clock), expected \(lower)…\(upper) ms")
+                "Heartbeats \(gaps.map(\.milliseconds)) ms apart (\(senderClock ? "sender's" : "kit's") clock), "
+                    + "expected \(lower)…\(upper) ms")
         }
         return "first after \(first) ms, then \(gaps.map { String($0.milliseconds) }.joined(separator: ", ")) ms"
     }

@@ -8,13 +8,16 @@ extension RTRoleChecks {
         let (_, first) = try run.handshake(app, nonce: nonce)
         let mark = app.mark
         try app.send(ConformanceRun.hello(nonce: nonce))
-        let (again, received) = try app.next("a second HelloAck for the retried Hello", within: run.scaled(500), on: run.wire, Extract.helloAck)
+        let (again, received) = try app.next(
+            "a second HelloAck for the retried Hello", within: run.scaled(500), on: run.wire, Extract.helloAck)
         try demand(again.sessionID == nonce, "the second HelloAck echoes \(again.sessionID), not \(nonce)")
         let before = app.since(mark).dropLast().compactMap(\.frame).map(\.sequence).max() ?? first.frame!.sequence
         let sequence = received.frame!.sequence
         try demand(sequence > before, "the second HelloAck has sequence \(sequence) after \(before): a new session restarts at 1")
         let (_, beat) = try run.coreHeartbeat(on: app)
-        try demand(beat.frame!.sequence > sequence, "the core's numbering restarted after the retried Hello (Heartbeat #\(beat.frame!.sequence))")
+        try demand(
+            beat.frame!.sequence > sequence,
+            "the core's numbering restarted after the retried Hello (Heartbeat #\(beat.frame!.sequence))")
         return "second HelloAck with sequence \(sequence), numbering continued"
     }
 

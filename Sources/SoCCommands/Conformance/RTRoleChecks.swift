@@ -10,20 +10,26 @@ enum RTRoleChecks {
             id: "R-NOTREADY", what: "a Command or Heartbeat before any handshake is answered with Reject(notReady)",
             section: "4.1.7", since: "1.1", body: notReady),
         ConformanceCheck(
-            id: "R-VERSION", what: "a Hello with the range 2…3 gets Reject(versionMismatch) naming type 0x01 and its sequence",
+            id: "R-VERSION",
+            what: "a Hello with the range 2…3 gets Reject(versionMismatch) naming type 0x01 and its sequence",
             section: "4.1", body: version),
-        ConformanceCheck(id: "R-ROLE", what: "a Hello with role 1 gets Reject(unexpectedMessage)", section: "4.1", body: role),
         ConformanceCheck(
-            id: "R-HANDSHAKE", what: "a valid Hello gets a HelloAck with sequence 1, the echoed nonce, version 1, role 1, capabilities ⊆ offer",
+            id: "R-ROLE", what: "a Hello with role 1 gets Reject(unexpectedMessage)",
+            section: "4.1", body: role),
+        ConformanceCheck(
+            id: "R-HANDSHAKE",
+            what: "a valid Hello gets a HelloAck with sequence 1, the echoed nonce, version 1, role 1, capabilities ⊆ offer",
             section: "4.1, 3.2", body: handshake),
         ConformanceCheck(
-            id: "R-CAPS", what: "a Hello offering only the capabilities the clock mode requires is accepted", section: "4.2", since: "1.1",
-            body: minimalCapabilities),
+            id: "R-CAPS", what: "a Hello offering only the capabilities the clock mode requires is accepted",
+            section: "4.2", since: "1.1", body: minimalCapabilities),
         ConformanceCheck(
-            id: "R-RETRY", what: "a retried Hello (same nonce, newer sequence) gets the HelloAck again, without a new session",
+            id: "R-RETRY",
+            what: "a retried Hello (same nonce, newer sequence) gets the HelloAck again, without a new session",
             section: "4.1.6", body: retry),
         ConformanceCheck(
-            id: "R-HEARTBEAT", what: "the real-time core heartbeats at the announced interval", section: "4.3", body: heartbeat),
+            id: "R-HEARTBEAT", what: "the real-time core heartbeats at the announced interval",
+            section: "4.3", body: heartbeat),
         ConformanceCheck(
             id: "R-LOSS", what: "after the kit skips sequence numbers, the core's heartbeats report them in framesLost",
             section: "4.3", body: loss),
@@ -32,22 +38,27 @@ enum RTRoleChecks {
             what: "garbage is answered with Reject(malformedFrame), a 0x04-typed garbage frame is not, and the session survives",
             section: "4.4", body: malformed),
         ConformanceCheck(
-            id: "R-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects", section: "4.4", since: "1.1", body: rateLimit),
+            id: "R-RATELIMIT", what: "a flood of 500 garbage frames gets at most 20 + 20/s Rejects",
+            section: "4.4", since: "1.1", body: rateLimit),
         ConformanceCheck(
             id: "R-FOREIGN",
             what: "a second connection's Commands (no Hello) are refused (notReady) and its Hello gets sessionMismatch while the owner is live",
             section: "4.7", since: "1.1", body: foreign),
         ConformanceCheck(
-            id: "R-TAKEOVER", what: "after the owner goes silent past the liveness timeout, a second connection's Hello is accepted",
+            id: "R-TAKEOVER",
+            what: "after the owner goes silent past the liveness timeout, a second connection's Hello is accepted",
             section: "4.7", since: "1.1", body: takeover),
         ConformanceCheck(
-            id: "R-LIVENESS", what: "after the kit goes silent past the liveness timeout, its next Heartbeat gets Reject(notReady)",
+            id: "R-LIVENESS",
+            what: "after the kit goes silent past the liveness timeout, its next Heartbeat gets Reject(notReady)",
             section: "4.3, 4.1.7", since: "1.1", body: liveness),
         ConformanceCheck(
-            id: "R-RESYNC", what: "a Hello with a new nonce in a session gets a HelloAck with sequence 1 (a new session)",
+            id: "R-RESYNC",
+            what: "a Hello with a new nonce in a session gets a HelloAck with sequence 1 (a new session)",
             section: "4.1.6", body: resync),
         ConformanceCheck(
-            id: "R-GRANT", what: "(lockstep) grants arrive with virtualTime in virtual mode and increase; the awaited ack releases the next quantum",
+            id: "R-GRANT",
+            what: "(lockstep) grants arrive with virtualTime in virtual mode and increase; the awaited ack releases the next quantum",
             section: "5.2", body: grant),
         ConformanceCheck(
             id: "R-EARLYACK", what: "(virtual) a TickAck for a later throughTick than granted does not release time",
@@ -56,7 +67,8 @@ enum RTRoleChecks {
             id: "R-REGRANT", what: "(virtual) a new session while a grant is outstanding gets the same grant again",
             section: "5.2.8", since: "1.1", body: regrant),
         ConformanceCheck(
-            id: "R-GOODBYE", what: "after Goodbye from the kit, data frames get Reject(notReady)", section: "4.5", since: "1.1", body: goodbye),
+            id: "R-GOODBYE", what: "after Goodbye from the kit, data frames get Reject(notReady)",
+            section: "4.5", since: "1.1", body: goodbye),
     ] }
 
     /// A `Command` for target 1 (heater duty) at 0: harmless on every board.
@@ -85,7 +97,8 @@ enum RTRoleChecks {
     }
 
     static func version(_ run: ConformanceRun) throws -> String? {
-        try refusedHello(run, Hello(role: .application, minVersion: 2, maxVersion: 3, capabilities: .all, sessionID: run.freshNonce()), .versionMismatch)
+        let hello = Hello(role: .application, minVersion: 2, maxVersion: 3, capabilities: .all, sessionID: run.freshNonce())
+        try refusedHello(run, hello, .versionMismatch)
         return nil
     }
 
@@ -105,7 +118,7 @@ enum RTRoleChecks {
         try demand(ack.acceptedVersion == 1, "acceptedVersion is \(ack.acceptedVersion), not 1")
         try demand(ack.role == .realTime, "the HelloAck's role is \(ack.role.rawValue), not 1")
         try demand(
-            ack.capabilities.isSubset(of: .all), "the HelloAck's capabilities 0x\(String(ack.capabilities.rawValue, radix: 16)) hold bits neither side offers")
+            ack.capabilities.isSubset(of: .all), "the HelloAck's capabilities \(ack.capabilities.hex) hold bits neither side offers")
         try demand(ack.heartbeatIntervalMilliseconds > 0, "the announced heartbeat interval is 0")
         try demand(
             ack.livenessTimeoutMilliseconds > ack.heartbeatIntervalMilliseconds,
@@ -127,7 +140,7 @@ enum RTRoleChecks {
     }
 
     static func describe(_ ack: HelloAck) -> String {
-        "\(ack.clockMode == .virtual ? "virtual" : "real") clock, capabilities 0x\(String(ack.capabilities.rawValue, radix: 16)), "
+        "\(ack.clockMode == .virtual ? "virtual" : "real") clock, capabilities \(ack.capabilities.hex), "
             + "period \(ack.tickPeriodNanoseconds) ns, Q \(ack.quantumTicks), heartbeat \(ack.heartbeatIntervalMilliseconds) ms, "
             + "liveness \(ack.livenessTimeoutMilliseconds) ms"
     }
@@ -140,13 +153,13 @@ enum RTRoleChecks {
         }
         let required: LinkCapabilities = run.announced?.clockMode == .virtual ? [.lockstep] : []
         let (app, ack) = try run.connectedSession(capabilities: required)
-        try demand(ack.capabilities.isSubset(of: required), "the session's capabilities 0x\(String(ack.capabilities.rawValue, radix: 16)) exceed the offer")
+        try demand(ack.capabilities.isSubset(of: required), "the session's capabilities \(ack.capabilities.hex) exceed the offer")
         let interval = try AppRoleChecks.sessionOf(app).heartbeatInterval
         try app.expectNone("a Sample in a session without samples", during: interval * 3, on: run.wire) { frame in
             if case .sample = frame.message { return true }
             if case .tickGrant = frame.message { return !required.contains(.lockstep) }
             return false
         }
-        return "accepted with capabilities 0x\(String(required.rawValue, radix: 16)); no Sample sent"
+        return "accepted with capabilities \(required.hex); no Sample sent"
     }
 }

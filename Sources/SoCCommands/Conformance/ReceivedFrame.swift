@@ -63,3 +63,8 @@ extension Sequence where Element == ReceivedFrame {
         return all.count > limit ? shown + ", … (\(all.count) frames)" : shown
     }
 }
+
+extension LinkCapabilities {
+    /// `0xf`: the bit set as the kit prints it.
+    var hex: String { "0x" + String(rawValue, radix: 16) }
+}
