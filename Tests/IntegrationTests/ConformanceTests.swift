@@ -58,22 +58,32 @@ private func runKit(_ harness: ProcessHarness, _ arguments: [String], timeout: D
 }
 
 /// Starts `splitsoc-rt` on `transport` and returns it with the endpoint it bound.
-private func startRealTimeCore(_ harness: ProcessHarness, clock: String, transport: String, ipc: String) throws -> (HarnessedProcess, String) {
+private func startRealTimeCore(
+    _ harness: ProcessHarness, clock: String, transport: String, ipc: String, extra: [String]
+) throws -> (HarnessedProcess, String) {
     let bind = transport == "tcp" ? "tcp://127.0.0.1:*" : ipc
-    let rt = try harness.spawn("splitsoc-rt", ["--board", "thermo-i2c", "--link", bind, "--clock", clock], name: "rt")
+    let rt = try harness.spawn("splitsoc-rt", ["--board", "thermo-i2c", "--link", bind, "--clock", clock] + extra, name: "rt")
     let bound = try rt.waitForLine(containing: "link bound", timeout: .seconds(20))
     return (rt, String(try #require(bound.split(separator: " ").last)))
 }
 
 @Suite("splitsoc conformance against the real cores", .serialized)
 struct ConformanceAgainstCoresTests {
+    /// Default parameters, and (virtual over tcp) others the kit must read from the HelloAck: a
+    /// quantum of 3, 100 ms heartbeats and a 500 ms ack timeout (so liveness 500 ms, SPEC §4.3).
+    static let cores: [(clock: String, transport: String, extra: [String])] = [
+        ("real", "ipc", []),
+        ("virtual", "ipc", []),
+        ("virtual", "tcp", ["--quantum", "3", "--heartbeat-ms", "100", "--liveness-ms", "400", "--ack-timeout-ms", "500"]),
+    ]
+
     @Test(
         "Every R- check passes against splitsoc-rt (lockstep-wait checks skip in real clock mode)",
-        .timeLimit(.minutes(2)), arguments: [("real", "ipc"), ("virtual", "tcp")])
-    func realTimeCoreConforms(clock: String, transport: String) throws {
+        .timeLimit(.minutes(2)), arguments: cores)
+    func realTimeCoreConforms(clock: String, transport: String, extra: [String]) throws {
         try withTemporaryIPCPath { ipc in
             try withProcessHarness(hardTimeout: .seconds(100)) { harness in
-                let (rt, endpoint) = try startRealTimeCore(harness, clock: clock, transport: transport, ipc: ipc)
+                let (rt, endpoint) = try startRealTimeCore(harness, clock: clock, transport: transport, ipc: ipc, extra: extra)
                 let junit = harness.directory + "/rt.xml"
                 let output = try runKit(harness, ["--role", "rt", "--endpoint", endpoint, "--timeout-scale", "2", "--junit", junit])
                 let skippable: Set<String> = clock == "real" ? ["R-EARLYACK", "R-REGRANT"] : []

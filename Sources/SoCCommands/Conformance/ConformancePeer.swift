@@ -54,6 +54,10 @@ final class KitConnection {
     var keepAlive = true
     /// Kit as application core: the keeper acknowledges every grant.
     var autoAck = true
+    /// Kit as application core: the handshake under way (its nonce, and when its last `Hello` left).
+    /// The `HelloAck` echoing the nonce establishes the session as soon as it is read, so a grant
+    /// read right behind it (SPEC §5.2 step 8) is already acknowledged by the keeper.
+    var pendingHandshake: (nonce: UInt32, sentAt: ContinuousClock.Instant)?
     /// When the kit last sent anything on this connection.
     private(set) var lastSentAt = ContinuousClock.now
     private var lastHeartbeatAt = ContinuousClock.now
@@ -149,6 +153,11 @@ final class KitConnection {
         history.append(received)
         guard let frame = received.frame else { return }
         if case .goodbye = frame.message { session = nil }
+        if case .helloAck(let ack) = frame.message, let pending = pendingHandshake, ack.sessionID == pending.nonce {
+            pendingHandshake = nil
+            establish(KitSession(nonce: ack.sessionID, parameters: ack, establishedAt: pending.sentAt), peerBase: frame.sequence)
+            return
+        }
         guard session != nil else { return }
         switch frame.message {
         case .hello, .helloAck: return

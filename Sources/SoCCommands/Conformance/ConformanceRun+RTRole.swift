@@ -17,11 +17,12 @@ extension ConformanceRun {
         within timeout: Duration? = nil
     ) throws -> (HelloAck, ReceivedFrame) {
         let nonce = nonce ?? freshNonce()
-        let deadline = ContinuousClock.now + (timeout ?? scaled(1500))
+        let wait = timeout ?? scaled(1500)
+        let deadline = ContinuousClock.now + wait
         var lastRefusal = "no answer"
         while ContinuousClock.now < deadline {
             let hello = try connection.send(Self.hello(nonce: nonce, capabilities: capabilities))
-            let sentAt = connection.lastSentAt
+            connection.pendingHandshake = (nonce, connection.lastSentAt)
             let answer = try? connection.next("HelloAck", within: .milliseconds(100), on: wire) { frame in
                 switch frame.message {
                 case .helloAck(let ack): return ack.sessionID == nonce
@@ -31,16 +32,20 @@ extension ConformanceRun {
             }
             guard let answer, let frame = answer.frame else { continue }
             if case .helloAck(let ack) = frame.message {
-                connection.establish(KitSession(nonce: nonce, parameters: ack, establishedAt: sentAt), peerBase: frame.sequence)
+                // Read by the connection, the HelloAck has established the session already.
                 announced = ack
                 return (ack, answer)
             }
             lastRefusal = answer.summary
             if case .reject(let reject) = frame.message, reject.code != .sessionMismatch {
+                connection.pendingHandshake = nil
                 throw CheckFailure("the real-time core refused a valid Hello: \(answer.summary)")
             }
+            // sessionMismatch: retry at the normal interval, as an application core does (SPEC §3.10).
+            try wire.pump(until: connection.lastSentAt + .milliseconds(100))
         }
-        throw CheckFailure("no HelloAck for a valid Hello (nonce \(nonce)) within \(deadline - .now) (last: \(lastRefusal))")
+        connection.pendingHandshake = nil
+        throw CheckFailure("no HelloAck for a valid Hello (nonce \(nonce)) within \(wait.wholeMilliseconds) ms (last: \(lastRefusal))")
     }
 
     /// A new connection with an established session.

@@ -2,15 +2,25 @@ import SoCWire
 
 /// R-GRANT, R-EARLYACK, R-REGRANT: the time master's grants (SPEC §5.2).
 extension RTRoleChecks {
-    /// A session in which the kit answers grants itself (the keeper's auto-ack is off).
+    /// A session in which the kit answers grants itself: the keeper's auto-ack is off from the start,
+    /// so a grant re-sent right after the `HelloAck` (SPEC §5.2 step 8) stays outstanding.
     static func lockstepSession(_ run: ConformanceRun, virtualOnly: Bool) throws -> (KitConnection, HelloAck) {
-        let (app, ack) = try run.connectedSession()
+        let app = try run.connect("app")
+        app.autoAck = false
+        let (ack, _) = try run.handshake(app)
         if virtualOnly && ack.clockMode != .virtual {
             throw CheckSkipped("real clock mode: the core does not wait for acks (SPEC §5.1)")
         }
         guard ack.capabilities.contains(.lockstep) else { throw CheckSkipped("the session's capabilities have no lockstep") }
-        app.autoAck = false
         return (app, ack)
+    }
+
+    /// How long the kit holds a grant unanswered to see that no time is released meanwhile: long
+    /// against a core that does not wait (it runs a quantum in well under a millisecond per tick),
+    /// short against the ack timeout, which ends the session (SPEC §5.2 step 7; default 2 s, and at
+    /// most the announced liveness, §4.3).
+    static func holdTime(_ ack: HelloAck) -> Duration {
+        min(.milliseconds(150), .milliseconds(Int(ack.livenessTimeoutMilliseconds) / 4))
     }
 
     /// The next `TickGrant` beyond `after` (any when `nil`).
@@ -34,7 +44,7 @@ extension RTRoleChecks {
         let (first, firstFrame) = try nextGrant(app, run)
         guard ack.clockMode == .virtual else { return try realGrants(app, run, after: first) }
         try checkVirtualStamp(firstFrame, through: first, period: ack.tickPeriodNanoseconds)
-        try app.expectNone("a TickGrant beyond \(first) before its TickAck", during: run.scaled(300), on: run.wire) {
+        try app.expectNone("a TickGrant beyond \(first) before its TickAck", during: holdTime(ack), on: run.wire) {
             (Extract.tickGrant($0.message) ?? 0) > first
         }
         try acknowledge(first, of: firstFrame, on: app)
@@ -81,7 +91,8 @@ extension RTRoleChecks {
         let (granted, grantFrame) = try nextGrant(app, run)
         let beyond = granted + UInt64(ack.quantumTicks)
         try acknowledge(beyond, of: grantFrame, on: app)
-        try app.expectNone("TickAck(\(beyond)) for time never granted released a quantum", during: run.scaled(400), on: run.wire) {
+        let what = "TickAck(\(beyond)) for time never granted released a quantum"
+        try app.expectNone(what, during: holdTime(ack), on: run.wire) {
             (Extract.tickGrant($0.message) ?? 0) > granted
         }
         try acknowledge(granted, of: grantFrame, on: app)
@@ -96,7 +107,6 @@ extension RTRoleChecks {
         let (granted, grantFrame) = try nextGrant(app, run)
         let nonce = run.freshNonce()
         let (ack, received) = try run.handshake(app, nonce: nonce, within: run.scaled(500))
-        app.autoAck = false
         try demand(received.frame!.sequence == 1, "the new session's HelloAck has sequence \(received.frame!.sequence)")
         let (again, againFrame) = try nextGrant(app, run, after: nil, "the outstanding TickGrant again in the new session")
         try demand(
