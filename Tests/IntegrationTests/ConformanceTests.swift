@@ -287,6 +287,19 @@ struct ConformanceFormatTests {
         }
     }
 
+    @Test("Bad options are usage errors (64); an endpoint the kit cannot bind is a kit error (2) that names it")
+    func badOptionsAndEndpoints() throws {
+        try withProcessHarness { harness in
+            let scale = try runKit(harness, ["--role", "rt", "--endpoint", "ipc:///tmp/x", "--timeout-scale", "-1"], timeout: .seconds(20))
+            #expect(scale.status == 64)
+            let unknown = try runKit(harness, ["--role", "app", "--endpoint", "ipc:///tmp/x", "--only", "A-HELLO,R-GRANT"], timeout: .seconds(20))
+            #expect(unknown.status == 64)
+            let kit = try harness.spawn("splitsoc", ["conformance", "--role", "app", "--endpoint", "ipc:///nonexistent-dir/x"], name: "kit")
+            #expect(try kit.waitForExit(timeout: .seconds(20)) == 2)
+            #expect(kit.stderr.contains("cannot bind ipc:///nonexistent-dir/x: No such file or directory"), "\(kit.stderr)")
+        }
+    }
+
     @Test("--exec commands split like a shell's words, with {endpoint} in any word")
     func execCommandSplitting() {
         #expect(PeerProcess.split("app --link {endpoint} --module 'a b=x y.wasm' \"q\\\"t\" c\\ d") == [

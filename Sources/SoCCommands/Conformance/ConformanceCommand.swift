@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 extension ConformanceRole: ExpressibleByArgument {}
 
@@ -36,8 +38,9 @@ public struct ConformanceCommand: ParsableCommand {
     var only: String?
 
     @Option(
-        name: .customLong("timeout-scale"),
-        help: ArgumentHelp("Multiply every timing tolerance and wait (slow machines).", valueName: "x"))
+        name: .customLong("timeout-scale"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Multiply every wait and upper timing tolerance, \(Parameter.timeoutScale.span) (slow machines).", valueName: "x"))
     var timeoutScale: Double = 1
 
     @Flag(help: "Print the checks (of --role, or of both roles) and exit.")
@@ -51,7 +54,7 @@ public struct ConformanceCommand: ParsableCommand {
     public func validate() throws {
         guard list || role != nil else { throw ValidationError("give --role app or --role rt (or --list)") }
         guard list || endpoint != nil else { throw ValidationError("give --endpoint ENDPOINT") }
-        guard timeoutScale > 0 && timeoutScale <= 100 else { throw ValidationError("--timeout-scale must be in (0, 100]") }
+        try Parameter.timeoutScale.validate(timeoutScale, flag: "--timeout-scale")
         if exec != nil && role != .app { throw ValidationError("--exec starts an application core: it needs --role app") }
         if let role, let only {
             let known = Set(Self.checks(for: role).map(\.id))

@@ -23,7 +23,11 @@ final class ConformanceWire {
     /// - Returns: the connection and the endpoint with wildcards resolved.
     func bindRouter(_ endpoint: String) throws -> (KitConnection, String) {
         let socket = try ZMQSocket(context: context, type: .router, lingerMilliseconds: Self.lingerMilliseconds)
-        try socket.bind(endpoint)
+        do {
+            try socket.bind(endpoint)
+        } catch {
+            throw CheckFailure("cannot bind \(endpoint): \(error.message)")
+        }
         let resolved = (try? socket.lastEndpoint()).flatMap { $0.isEmpty ? nil : $0 } ?? endpoint
         let connection = KitConnection(name: "rt", kitRole: .realTime, socket: socket, isRouter: true)
         connections.append(connection)
