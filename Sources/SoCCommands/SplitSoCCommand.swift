@@ -15,6 +15,7 @@ public struct SplitSoCCommand: ParsableCommand {
             ScenarioCommand.self,
             RelayCommand.self,
             ConformanceCommand.self,
+            KeysCommand.self,
         ]
     )
 
