@@ -20,6 +20,8 @@ struct RTConfiguration {
     var livenessMilliseconds: UInt16
     var ackTimeoutMilliseconds: UInt32
     var threadSettings: ThreadSettings
+    /// The operator's REP socket (`--control`; OperatorControl.swift).
+    var controlEndpoint: String? = nil
 
     var modeName: String { clockMode == .virtual ? "virtual" : "real" }
 

@@ -14,6 +14,9 @@ public struct SplitSoCCommand: ParsableCommand {
             BenchCommand.self,
             ScenarioCommand.self,
             RelayCommand.self,
+            StudioCommand.self,
+            RTOperatorCommand.self,
+            BridgeCommand.self,
         ]
     )
 

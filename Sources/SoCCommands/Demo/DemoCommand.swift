@@ -118,13 +118,13 @@ struct DemoCommand: ParsableCommand {
         if !outcome.summary.passed { throw ExitCode(1) }
     }
 
-    /// `splitsoc-out/demo-YYYYMMDD-HHMMSS` under the current directory.
-    static func defaultOutputDirectory() -> URL {
+    /// `splitsoc-out/PREFIX-YYYYMMDD-HHMMSS` under the current directory.
+    static func defaultOutputDirectory(prefix: String = "demo") -> URL {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return URL(fileURLWithPath: "splitsoc-out/demo-\(formatter.string(from: Date()))")
+        return URL(fileURLWithPath: "splitsoc-out/\(prefix)-\(formatter.string(from: Date()))")
     }
 
     /// Writes a line unbuffered, in order with the runner's own output.

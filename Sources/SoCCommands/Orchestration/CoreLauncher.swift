@@ -20,6 +20,12 @@ public struct CoreEndpoints: Sendable {
     public var appTelemetry: String
     /// The application core's control REP.
     public var appControl: String
+    /// The real-time core's operator control REP (`splitsoc-rt --control`; `splitsoc rt …`).
+    public var rtControl: String
+    /// Where a relay between the cores listens for the application core (`splitsoc relay --listen`).
+    public var relayListen: String
+    /// The relay's control REP (`splitsoc relay --control`; `splitsoc bridge …`).
+    public var relayControl: String
 }
 
 /// What to run: the board, the clock, the modules and where to put the files.
@@ -95,7 +101,9 @@ public final class CoreLauncher {
         endpoints = CoreEndpoints(
             link: link, rtStatus: "ipc://\(socketDirectory.path)/rt-status",
             appTelemetry: "ipc://\(socketDirectory.path)/app-telemetry",
-            appControl: "ipc://\(socketDirectory.path)/app-control")
+            appControl: "ipc://\(socketDirectory.path)/app-control",
+            rtControl: "ipc://\(socketDirectory.path)/rt-control",
+            relayListen: "ipc://\(socketDirectory.path)/relay", relayControl: "ipc://\(socketDirectory.path)/relay-control")
     }
 
     deinit {
@@ -109,7 +117,7 @@ public final class CoreLauncher {
             "--board", options.board, "--link", endpoints.link, "--clock", options.clock,
             "--quantum", String(options.quantum), "--seed", String(options.seed),
             "--trace", options.traceURL.path, "--summary", options.rtSummaryURL.path,
-            "--status", endpoints.rtStatus,
+            "--status", endpoints.rtStatus, "--control", endpoints.rtControl,
         ]
         if let duration = options.durationSeconds { arguments += ["--duration", String(duration)] }
         return arguments + options.rtExtraArguments

@@ -41,6 +41,13 @@ public final class StatusCollector: @unchecked Sendable {
     /// A copy of everything received so far.
     package func snapshot() -> CollectedStatus { lock.withLock { collected } }
 
+    /// The newest status of each core and when it arrived, and the module events so far, without
+    /// copying the whole history (the studio asks several times a second).
+    package func latest() -> (rt: (time: Double, status: RTStatus)?, app: (time: Double, telemetry: AppTelemetry)?,
+                              events: [(time: Double, event: AppEvent)]) {
+        lock.withLock { (collected.rt.last, collected.app.last, collected.events) }
+    }
+
     /// The latest real-time core status, if any.
     package var latestRT: RTStatus? { lock.withLock { collected.rt.last?.status } }
 
