@@ -182,6 +182,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The studio in headless Chromium (browser/ holds the Playwright test it runs) and the
+        /// operator control sockets driven through the CLI.
+        .testTarget(
+            name: "StudioTests",
+            dependencies: ["SoCCommands", "SoCTesting"],
+            exclude: ["browser"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SoCCommands", "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "SoCTesting", "FirmwareBuild"],

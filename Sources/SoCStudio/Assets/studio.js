@@ -20,7 +20,9 @@ function draw(s) {
   text("rt-failsafes", rt.failsafe_entries || 0); text("rt-resyncs", rt.resyncs || 0);
   mark("link-state", rt.link || "down"); text("session", rt.session || 0);
   $("bridge-box").className = "bridge " + (rt.link === "up" ? "state-normal" : "state-down");
-  text("rtt-p50", rt.rtt_us ? rt.rtt_us.p50 : "–"); text("rtt-p99", rt.rtt_us ? rt.rtt_us.p99 : "–");
+  // A round trip needs a session: with the link down the window is empty, not zero.
+  const rtt = rt.link === "up" && rt.rtt_us && rt.rtt_us.max > 0 ? rt.rtt_us : null;
+  text("rtt-p50", rtt ? rtt.p50 : "–"); text("rtt-p99", rtt ? rtt.p99 : "–");
   text("frames-lost", rt.frames_lost || 0); text("tx-dropped", rt.tx_dropped || 0);
   const app = s.app || {};
   const appState = s.app_alive ? "running" : "down";
@@ -51,7 +53,10 @@ function drawPlant(s, rt) {
   while (history.length && history[0][0] < s.t - 60) history.shift();
   const values = history.flatMap((h) => h[2] == null ? [h[1]] : [h[1], h[2]]);
   const lo = Math.min(...values, 0), hi = Math.max(...values, 1);
-  const x = (t) => ((t - (s.t - 60)) / 60 * 600).toFixed(1);
+  // The window grows with the run up to 60 s, so a fresh studio does not squeeze its first
+  // seconds into the right edge.
+  const span = Math.max(10, Math.min(60, s.t - (history.length ? history[0][0] : s.t)));
+  const x = (t) => ((t - (s.t - span)) / span * 600).toFixed(1);
   const y = (v) => (155 - (v - lo) / (hi - lo || 1) * 150).toFixed(1);
   $("line-value").setAttribute("points", history.map((h) => `${x(h[0])},${y(h[1])}`).join(" "));
   $("line-setpoint").setAttribute("points", history.filter((h) => h[2] != null).map((h) => `${x(h[0])},${y(h[2])}`).join(" "));
