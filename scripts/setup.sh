@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine to build SplitSoC: installs libzmq's headers and pkg-config with apt-get
-# when they are missing, and checks the Swift toolchain. Prints what it did. Safe to run again.
+# when they are missing, chromium and (with pip) playwright and pytest for the studio's browser
+# test, and checks the Swift toolchain. Prints what it did. Safe to run again.
 set -euo pipefail
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -35,6 +36,41 @@ else
     "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
     pkg-config --exists libzmq || fail "libzmq is still not visible to pkg-config after installing ${missing[*]}"
     say "installed ${missing[*]} (libzmq $(pkg-config --modversion libzmq))"
+fi
+
+# --- the studio's browser test: Debian's chromium, and Playwright + pytest for Python --------------
+# Playwright drives the system browser (executable_path=/usr/bin/chromium): no browser download.
+browser_missing=()
+command -v chromium >/dev/null 2>&1 || browser_missing+=(chromium)
+python3 -m pip --version >/dev/null 2>&1 || browser_missing+=(python3-pip)
+if [ ${#browser_missing[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || fail "missing ${browser_missing[*]} and apt-get is not available"
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=()
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo=(sudo -n)
+    else
+        fail "missing ${browser_missing[*]}: run 'sudo apt-get install -y ${browser_missing[*]}' (needs root)"
+    fi
+    say "installing ${browser_missing[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq || fail "apt-get update failed"
+    "${sudo[@]}" apt-get install -y -qq "${browser_missing[@]}" >/dev/null \
+        || fail "apt-get install ${browser_missing[*]} failed"
+fi
+python_missing=()
+python3 -c 'import playwright' >/dev/null 2>&1 || python_missing+=(playwright)
+python3 -m pytest --version >/dev/null 2>&1 || python_missing+=(pytest)
+if [ ${#python_missing[@]} -eq 0 ]; then
+    say "chromium, playwright and pytest already installed"
+else
+    command -v python3 >/dev/null 2>&1 || fail "python3 is missing: install python3 and python3-pip"
+    say "installing ${python_missing[*]} with pip"
+    # Debian may mark its Python as externally managed: then say so explicitly.
+    python3 -m pip install -q "${python_missing[@]}" 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages "${python_missing[@]}" \
+        || fail "pip install ${python_missing[*]} failed"
+    say "installed ${python_missing[*]}"
 fi
 
 # --- Swift 6.3 or later ----------------------------------------------------------------------------
