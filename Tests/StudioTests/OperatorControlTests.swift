@@ -11,18 +11,40 @@ import Glibc
 /// (`splitsoc rt …`, `splitsoc bridge …`) against real core and relay processes.
 @Suite("Operator control of a running pair", .serialized, .timeLimit(.minutes(3)))
 struct OperatorControlTests {
-    /// Runs `splitsoc ARGUMENTS` to the end; returns its exit status and stdout + stderr.
+    /// Runs `splitsoc ARGUMENTS` to the end (at most a minute); returns its exit status and stdout + stderr.
     static func splitsoc(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runToEnd(Executables.url("splitsoc"), arguments)
+    }
+
+    /// Runs a program with its output in a file, not a pipe: a process it leaves running (`splitsoc
+    /// app start` does, by design) must not keep the test waiting for the pipe's end.
+    static func runToEnd(
+        _ executable: URL, _ arguments: [String], directory: URL? = nil, environment: [String: String] = [:],
+        timeout: Duration = .seconds(60)
+    ) throws -> (status: Int32, output: String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+        }
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        defer { try? handle.close() }
         let process = Process()
-        process.executableURL = Executables.url("splitsoc")
+        process.executableURL = executable
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            process.terminate()
+            Issue.record("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) ran longer than \(timeout)")
+        }
         process.waitUntilExit()
-        return (process.terminationStatus, output)
+        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     /// Polls `condition` every 20 ms until it holds or `seconds` pass.
@@ -141,5 +163,33 @@ struct OperatorControlTests {
 
         #expect(try Self.splitsoc(["bridge", "faults"] + control + ["--app-to-rt", ""]).status == 0)
         #expect(Self.eventually(20) { collector.latestRT?.state == "normal" }, "regulation did not come back after the faults were cleared")
+    }
+
+    @Test("splitsoc app start and restart bring an application core back from the run's session file")
+    func appStartAndRestartFromTheSessionFile() throws {
+        let launcher = try Self.launcher(board: "thermo-adc", modules: true)
+        defer { launcher.stop() }
+        try launcher.startRealTimeCore()
+        let app = try launcher.startApplicationCore(waitForSession: true)
+        let collector = StatusCollector(rtStatus: launcher.endpoints.rtStatus, appTelemetry: nil)
+        defer { collector.stop() }
+        let session = RunSessionFile.url(in: launcher.options.runDirectory).path
+        app.send(signal: SIGKILL)
+        _ = app.waitForExit(timeout: .seconds(5))
+        #expect(Self.eventually(10) { collector.latestRT?.state == "failsafe" })
+
+        let started = try Self.splitsoc(["app", "start", "--session", session])
+        // Not our child: whatever happens below, stop it through its control socket.
+        defer { _ = try? Self.splitsoc(["app", "quit", "--control", launcher.endpoints.appControl]) }
+        #expect(started.status == 0, "\(started.output)")
+        #expect(started.output.contains("app started pid="))
+        #expect(Self.eventually(10) { collector.latestRT?.state == "normal" && collector.latestRT?.session == 2 })
+        let twice = try Self.splitsoc(["app", "start", "--session", session])
+        #expect(twice.status == 1)
+        #expect(twice.output.contains("already answers"))
+
+        let restarted = try Self.splitsoc(["app", "restart", "--session", session])
+        #expect(restarted.status == 0, "\(restarted.output)")
+        #expect(Self.eventually(10) { collector.latestRT?.state == "normal" && collector.latestRT?.session == 3 })
     }
 }

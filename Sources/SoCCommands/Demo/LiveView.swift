@@ -80,9 +80,11 @@ package struct LiveView: Sendable {
         let filled = Int((done * Double(width)).rounded())
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         var lines: [String] = []
-        lines.append(paint("SplitSoC demo", "1") + String(format: "  %5.1f / %.0f s  ", time, duration) + bar)
-        lines.append("phase     " + paint(phase?.title ?? "starting", "1;36"))
-        lines.append("watch     " + (phase?.watchFor ?? "both cores starting up"))
+        lines.append(paint(recording.phaseStarts.isEmpty ? "SplitSoC monitor" : "SplitSoC demo", "1") + String(format: "  %5.1f / %.0f s  ", time, duration) + bar)
+        if !recording.phaseStarts.isEmpty {
+            lines.append("phase     " + paint(phase?.title ?? "starting", "1;36"))
+            lines.append("watch     " + (phase?.watchFor ?? "both cores starting up"))
+        }
         lines.append("")
         if let rt {
             let error = rt.tempMilliC - rt.setpointMilliC
@@ -122,8 +124,9 @@ package struct LiveView: Sendable {
 
     /// One plain line (no escapes) for non-terminal output, printed about once a second.
     package func plainLine(_ recording: DemoRecording, at time: Double) -> String {
-        let phase = recording.phase(at: time)?.rawValue ?? "starting"
-        var parts = [String(format: "[%5.1fs]", time), "phase=\(phase)"]
+        var parts = [String(format: "[%5.1fs]", time)]
+        // A recording without a story (`splitsoc monitor`) has no phase: say nothing rather than "starting".
+        if !recording.phaseStarts.isEmpty { parts.append("phase=\(recording.phase(at: time)?.rawValue ?? "starting")") }
         if let rt = recording.latestRT(at: time)?.value {
             parts.append("rt=\(rt.state)")
             parts.append("link=\(rt.link)")

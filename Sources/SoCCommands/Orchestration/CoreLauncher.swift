@@ -158,10 +158,22 @@ public final class CoreLauncher {
         try child.start()
         app = child
         appStarts += 1
+        try writeSessionFile(appArguments: arguments)
         if waitForSession {
             try child.waitForLine(containing: "session established", timeout: timeout, afterOffset: offset)
         }
         return child
+    }
+
+    /// Writes `session.json` (`RunSessionFile`) so `splitsoc app start|restart` can start this
+    /// application core again from outside.
+    private func writeSessionFile(appArguments: [String]) throws {
+        let file = RunSessionFile(
+            ownerPID: getpid(), runDirectory: options.runDirectory.path, link: endpoints.link,
+            rtStatus: endpoints.rtStatus, rtControl: endpoints.rtControl, appTelemetry: endpoints.appTelemetry,
+            appControl: endpoints.appControl, appExecutable: Executables.url("splitsoc-app").path,
+            appArguments: appArguments)
+        try file.write(to: RunSessionFile.url(in: options.runDirectory))
     }
 
     /// Stops both cores politely (SIGTERM, then SIGKILL after a grace period), app first.

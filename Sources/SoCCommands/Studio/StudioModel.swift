@@ -1,4 +1,3 @@
-import FirmwareBuild
 import Foundation
 
 /// What the studio's page draws, sent as one JSON object on every tick of its event stream. The
@@ -133,10 +132,8 @@ struct StudioTour {
     }
 }
 
-/// The modules of the studio's pipeline and the ones its swap menu offers, per board: the thermo
-/// boards run the demo's filter and thermostat (and can swap in 1.1 and the faulty one); the motor
-/// board runs the board-independent passthrough module (the thermostat drives a heater target the
-/// motor board refuses).
+/// The modules of the studio's pipeline and the ones its swap menu offers: the demo's
+/// (`DemoFirmware`: thermostat on the thermo boards, motor-speed on the motor board).
 struct StudioFirmware: Sendable {
     /// A module the swap menu offers.
     struct Module: Sendable {
@@ -150,21 +147,16 @@ struct StudioFirmware: Sendable {
     var pipeline: [(slot: String, path: String)]
     var swappable: [Module]
 
-    /// Builds (or takes from the cache) the modules for `plant`.
+    /// Builds (or takes from the cache) the modules for the board.
     static func build(packageRoot: String, motor: Bool) throws -> StudioFirmware {
-        if motor {
-            let path = try FirmwareBuilder(packageRoot: packageRoot).build(stem: "passthrough").path
-            return StudioFirmware(
-                pipeline: [(slot: "monitor", path: path)],
-                swappable: [Module(label: "passthrough 1.0", slot: "monitor", path: path, role: .original)])
-        }
-        let demo = try DemoFirmware.build(packageRoot: packageRoot)
+        let demo = try DemoFirmware.build(packageRoot: packageRoot, motor: motor)
+        let name = demo.regulatorName
         return StudioFirmware(
-            pipeline: [(slot: "filter", path: demo.filter), (slot: "regulator", path: demo.thermostat)],
+            pipeline: demo.pipeline,
             swappable: [
-                Module(label: "thermostat 1.0", slot: "regulator", path: demo.thermostat, role: .original),
-                Module(label: "thermostat 1.1", slot: "regulator", path: demo.thermostatV11, role: .upgrade),
-                Module(label: "thermostat-faulty (traps)", slot: "regulator", path: demo.thermostatFaulty, role: .faulty),
+                Module(label: "\(name) 1.0", slot: "regulator", path: demo.thermostat, role: .original),
+                Module(label: "\(name) 1.1", slot: "regulator", path: demo.thermostatV11, role: .upgrade),
+                Module(label: "\(name)-faulty 1.2 (traps)", slot: "regulator", path: demo.thermostatFaulty, role: .faulty),
             ])
     }
 }

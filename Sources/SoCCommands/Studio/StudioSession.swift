@@ -241,8 +241,7 @@ final class StudioSession: StudioBackend, @unchecked Sendable {
     }
 
     private func startTour() -> [String: Any] {
-        let phases: [DemoPhase] = configuration.firmware.swappable.contains { $0.role == .faulty }
-            ? DemoPhase.allCases : [.regulation, .appKilled, .recovery]
+        let phases = DemoPhase.allCases
         let now = collector.elapsed
         lock.withLock { tour = StudioTour(start: now, schedule: DemoSchedule(duration: StudioTour.duration, phases: phases)) }
         note("studio", "guided tour started: the story of `splitsoc demo` in \(Int(StudioTour.duration)) s")
