@@ -186,7 +186,7 @@ let package = Package(
         /// operator control sockets driven through the CLI.
         .testTarget(
             name: "StudioTests",
-            dependencies: ["SoCCommands", "SoCTesting"],
+            dependencies: ["SoCCommands", "SoCTesting", "CoreProcessSupport"],
             exclude: ["browser"],
             swiftSettings: swiftSettings
         ),

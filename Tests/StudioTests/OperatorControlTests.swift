@@ -1,3 +1,4 @@
+import CoreProcessSupport
 import Foundation
 import Testing
 
@@ -16,35 +17,24 @@ struct OperatorControlTests {
         try runToEnd(Executables.url("splitsoc"), arguments)
     }
 
-    /// Runs a program with its output in a file, not a pipe: a process it leaves running (`splitsoc
-    /// app start` does, by design) must not keep the test waiting for the pipe's end.
+    /// Runs a program to its end with its output in a file, through `SpawnedProcess` (the project's
+    /// one spawn path, reaped by pid): not a pipe, since a process it leaves running (`splitsoc app
+    /// start` does, by design) would hold the pipe open, and not Foundation's `Process`, whose
+    /// SIGCHLD-driven reaping missed the exit of a child whose own child outlived it.
     static func runToEnd(
-        _ executable: URL, _ arguments: [String], directory: URL? = nil, environment: [String: String] = [:],
-        timeout: Duration = .seconds(60)
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
     ) throws -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log")
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
-        }
         defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            process.terminate()
+        let process = try SpawnedProcess(
+            path: executable.path, arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdoutPath: log.path,
+            stderrPath: log.path, append: true)
+        if process.waitForExit(timeout: timeout) == nil {
+            _ = process.terminate(grace: .seconds(2))
             Issue.record("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) ran longer than \(timeout)")
         }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        return (process.exitStatus ?? -1, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     /// Polls `condition` every 20 ms until it holds or `seconds` pass.

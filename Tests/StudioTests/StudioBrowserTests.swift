@@ -39,9 +39,11 @@ struct StudioBrowserTests {
     static func runPytest(url: String, screenshots: URL) throws -> (status: Int32, output: String) {
         try OperatorControlTests.runToEnd(
             URL(fileURLWithPath: "/usr/bin/env"),
-            ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "Tests/StudioTests/browser"],
-            directory: packageRoot, environment: ["STUDIO_URL": url, "STUDIO_SCREENSHOTS": screenshots.path],
-            timeout: .seconds(120))
+            [
+                "python3", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                packageRoot.appendingPathComponent("Tests/StudioTests/browser").path,
+            ],
+            environment: ["STUDIO_URL": url, "STUDIO_SCREENSHOTS": screenshots.path], timeout: .seconds(120))
     }
 }
 
