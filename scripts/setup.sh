@@ -18,8 +18,13 @@ fi
 # rt-tests gives cyclictest, the same-run baseline of `splitsoc bench` for loop lateness.
 command -v cyclictest >/dev/null 2>&1 || missing+=(rt-tests)
 
+# Rust modules: Debian's rustc with its wasm32 standard library (a rustup toolchain on PATH has
+# none and cannot get one offline); FirmwareBuild calls /usr/bin/rustc explicitly.
+[ -x /usr/bin/rustc ] || missing+=(rustc)
+[ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || missing+=(libstd-rust-dev-wasm32)
+
 if [ ${#missing[@]} -eq 0 ]; then
-    say "libzmq3-dev, pkg-config and rt-tests already installed (libzmq $(pkg-config --modversion libzmq))"
+    say "libzmq3-dev, pkg-config, rt-tests and Debian's rustc for wasm32 already installed (libzmq $(pkg-config --modversion libzmq))"
 else
     command -v apt-get >/dev/null 2>&1 \
         || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"

@@ -58,7 +58,7 @@ public struct AppBenchCommand: ParsableCommand {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: built.path)))
             let wasm = try bench.batch(bytes: bytes, samples: samples, iterations: iterations)
             var text = "module=\(stem) wasm_batch_ns_p50=\(Int(wasm.p50)) wasm_batch_ns_min=\(Int(wasm.minimum))"
-            if let source = try builder.discover().first(where: { $0.stem == stem }), !source.isWAT {
+            if let source = try builder.discover().first(where: { $0.stem == stem }), !source.isWAT, !source.isRust {
                 let executable = try builder.buildNativeBaseline(source)
                 let native = try Self.runNative(executable, iterations: iterations)
                 text += " native_batch_ns_p50=\(native.p50) native_batch_ns_min=\(native.minimum)"

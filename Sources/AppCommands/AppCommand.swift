@@ -57,9 +57,16 @@ public struct AppCommand: ParsableCommand {
     @Option(name: .customLong("grant"), help: "Grant a capability (repeatable; default all): \(Capability.allCases.map(\.rawValue).joined(separator: ", ")).")
     var grants: [String] = []
 
+    @Option(name: .customLong("curve-secret-key"), help: "Authenticate to the real-time core with CURVE, with this secret key (FILE.key, splitsoc keys generate).")
+    var curveSecretKey: String?
+
+    @Option(name: .customLong("curve-server-key"), help: "With --curve-secret-key: the real-time core's public key (FILE.pub); the link talks only to it.")
+    var curveServerKey: String?
+
     public init() {}
 
     public func validate() throws {
+        _ = try loadLinkSecurity()
         guard !modules.isEmpty else { throw ValidationError("give at least one --module SLOT=PATH.wasm") }
         for module in modules {
             let parts = module.split(separator: "=", maxSplits: 1)
@@ -74,6 +81,30 @@ public struct AppCommand: ParsableCommand {
         try Parameter.memoryPages.validate(memoryPages, flag: "--memory-pages")
         try Parameter.batchDeadline.validate(deadlineMilliseconds, flag: "--deadline-ms")
         try Parameter.probationBatches.validate(probationBatches, flag: "--probation-batches")
+    }
+
+    /// The link security the flags ask for: both CURVE flags or neither.
+    /// - Throws: `ValidationError` for one flag without the other, an inproc:// link, or a bad key file.
+    func loadLinkSecurity() throws -> LinkSecurity {
+        switch (curveSecretKey, curveServerKey) {
+        case (nil, nil):
+            return .none
+        case (let secretPath?, let serverPath?):
+            let security: LinkSecurity
+            do {
+                let pair = try LinkKeyFile.loadKeyPair(secretKeyPath: secretPath)
+                let server = try LinkKeyFile.load(path: serverPath, expecting: .curvePublic)
+                security = .curveClient(secretKey: pair.secretKey, publicKey: pair.publicKey, serverPublicKey: server)
+            } catch {
+                throw ValidationError("bad key file \(error)")
+            }
+            guard security.supports(endpoint: link) else {
+                throw ValidationError("CURVE needs a tcp:// or ipc:// --link (inproc:// has no handshake), not \(link)")
+            }
+            return security
+        default:
+            throw ValidationError("--curve-secret-key and --curve-server-key go together")
+        }
     }
 
     var coreConfiguration: AppCoreConfiguration {
@@ -93,12 +124,14 @@ public struct AppCommand: ParsableCommand {
         // Started by `splitsoc`: stop (cleanly, through SIGTERM) if it dies, even by SIGKILL.
         ParentWatchdog.startIfRequested()
 
+        let security = try loadLinkSecurity()
         let context: ZMQContext
         let transport: ZMQFrameTransport
         let publisher: TelemetryPublisher?
         do {
             context = try ZMQContext()
-            transport = try ZMQFrameTransport.connect(endpoint: link, context: context)
+            transport = try ZMQFrameTransport.connect(
+                endpoint: link, context: context, options: .init(security: security))
             publisher = try telemetry.map { endpoint throws(ZMQError) in try TelemetryPublisher(endpoint: endpoint, context: context) }
         } catch {
             FileHandle.standardError.write(Data("splitsoc-app: cannot open sockets: \(error)\n".utf8))
@@ -133,7 +166,7 @@ public struct AppCommand: ParsableCommand {
             }
         }
 
-        say("link connecting \(link)")
+        say("link connecting \(link)" + (security == .none ? "" : " security=curve"))
         var loop = GuestLoop(link: appLink, core: core, control: controlSocket)
         let code = loop.run()
         if code != 0 { throw ExitCode(code) }

@@ -49,7 +49,7 @@ public struct FirmwareBuildError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Compiles the modules under `firmware-mock/modules` to `.wasm` with the Swift toolchain's clang
-/// (C) or WasmKit's in-process assembler (WAT), appends each module's manifest as the
+/// (C), Debian's rustc (Rust, `FirmwareBuilder+Rust.swift`) or WasmKit's in-process assembler (WAT), appends each module's manifest as the
 /// `splitsoc.manifest` custom section, and validates the result.
 ///
 /// Outputs are cached by a content hash of everything that goes into them (source, manifest, SDK
@@ -199,7 +199,9 @@ public struct FirmwareBuilder: Sendable {
         hash.update(sourceText)
         hash.update(source.embeddedManifest)
         hash.update(source.defines.joined(separator: " "))
-        if !source.isWAT {
+        if source.isRust {
+            hashRustInputs(into: &hash)
+        } else if !source.isWAT {
             hash.update(clangPath)
             hash.update(Self.cFlags.joined(separator: " "))
             hash.update((try? String(contentsOfFile: sdkDirectory + "/splitsoc.h", encoding: .utf8)) ?? "")
@@ -218,7 +220,10 @@ public struct FirmwareBuilder: Sendable {
             throw FirmwareBuildError(module: source.stem, message: "cannot create \(outputDirectory): \(error)")
         }
 
-        var bytes = source.isWAT ? try assemble(source, text: sourceText) : try compile(source, output: output)
+        var bytes =
+            source.isWAT
+            ? try assemble(source, text: sourceText)
+            : source.isRust ? try compileRust(source, output: output) : try compile(source, output: output)
         bytes = WasmCustomSection.appending(
             name: "splitsoc.manifest", payload: Array(source.embeddedManifest.utf8), to: bytes)
         try Self.validate(bytes, module: source.stem)

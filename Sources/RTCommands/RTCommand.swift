@@ -4,6 +4,7 @@ import CoreProcessSupport
 import Foundation
 import RTCore
 import SoCCommandLine
+import SoCLinkZMQ
 import SoCParameters
 import SoCWire
 
@@ -79,6 +80,19 @@ public struct RTCommand: ParsableCommand {
     @Flag(help: "Lock the process's memory (mlockall).")
     var mlock = false
 
+    @Option(
+        name: .customLong("curve-secret-key"),
+        help: ArgumentHelp("Authenticate the link with CURVE as its server, with this secret key (splitsoc keys generate).", valueName: "file.key"))
+    var curveSecretKey: String?
+
+    @Option(
+        name: .customLong("curve-allow"),
+        help: ArgumentHelp("With --curve-secret-key: allow the application core holding this public key (repeatable: the allow-list).", valueName: "file.pub"))
+    var curveAllow: [String] = []
+
+    @Flag(name: .customLong("allow-shared-ipc-dir"), help: "Bind an ipc:// link even in a directory other users can open (or an abstract socket).")
+    var allowSharedIPCDirectory = false
+
     @Flag(name: .customLong("bench-lateness"), help: "Benchmark: run the tick loop alone (no link) and print wake-up lateness p50/p99/max.")
     var benchLateness = false
 
@@ -98,6 +112,7 @@ public struct RTCommand: ParsableCommand {
             throw ValidationError("bad --board: \(error.description)")
         }
         try validate(against: boardDescription, stimuli: try loadStimuli())
+        _ = try loadLinkSecurity()
     }
 
     /// The ranges of `Parameter`, the same as the board file's where a board key sets the same value.
@@ -133,6 +148,27 @@ public struct RTCommand: ParsableCommand {
         }
     }
 
+    /// The link security the flags ask for.
+    /// - Throws: `ValidationError` for an incomplete pair of flags, an inproc:// link, or a bad key file.
+    func loadLinkSecurity() throws -> RTLinkSecurity {
+        guard let curveSecretKey else {
+            if !curveAllow.isEmpty { throw ValidationError("--curve-allow needs --curve-secret-key FILE.key") }
+            return RTLinkSecurity(allowSharedIPCDirectory: allowSharedIPCDirectory)
+        }
+        guard !curveAllow.isEmpty else {
+            throw ValidationError("--curve-secret-key needs at least one --curve-allow FILE.pub (the application cores allowed to connect)")
+        }
+        do {
+            let security = try RTLinkSecurity.curveServer(secretKeyPath: curveSecretKey, allowPaths: curveAllow)
+            guard security.supports(endpoint: link ?? "") else {
+                throw ValidationError("CURVE needs a tcp:// or ipc:// --link (inproc:// has no handshake), not \(link ?? "")")
+            }
+            return RTLinkSecurity(security: security, allowSharedIPCDirectory: allowSharedIPCDirectory)
+        } catch let error as LinkKeyFileError {
+            throw ValidationError("bad key file \(error)")
+        }
+    }
+
     func loadStimuli() throws -> [Stimulus] {
         guard let stimuli else { return [] }
         guard let data = FileManager.default.contents(atPath: stimuli) else {
@@ -164,6 +200,7 @@ public struct RTCommand: ParsableCommand {
             heartbeatMilliseconds: heartbeatMilliseconds, livenessMilliseconds: livenessMilliseconds,
             ackTimeoutMilliseconds: ackTimeoutMilliseconds,
             threadSettings: ThreadSettings(priority: rtPriority, cpu: cpu, lockMemory: mlock),
+            linkSecurity: try loadLinkSecurity(),
             controlEndpoint: control)
         if benchLateness {
             LatenessBenchmark.run(configuration, seconds: duration ?? 5)

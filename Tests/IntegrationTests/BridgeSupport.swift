@@ -57,7 +57,9 @@ final class CorePair {
 
     /// Regulating: `normal`, link up, and commands being applied (two status messages apart), in
     /// status the real-time core published after its own time `afterMilliseconds`.
-    func waitUntilRegulating(timeout: Duration, afterMilliseconds: Int = 0) -> Double? {
+    /// By default only status newer than the latest one counts, so a stale `normal` cannot pass.
+    func waitUntilRegulating(timeout: Duration, afterMilliseconds: Int? = nil) -> Double? {
+        let afterMilliseconds = afterMilliseconds ?? latest?.tMs ?? 0
         let start = ContinuousClock.now
         guard let first = waitForStatus(timeout: timeout, {
             $0.tMs > afterMilliseconds && $0.state == "normal" && $0.link == "up"

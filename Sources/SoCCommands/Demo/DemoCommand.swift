@@ -53,6 +53,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Print plain lines even on a terminal (no redraw, no colour).")
     var plain = false
 
+    @Flag(help: "Authenticate the link with CURVE: fresh keys for both cores under --out/keys (docs/threat-model.md).")
+    var curve = false
+
     func validate() throws {
         try Parameter.demoDuration.validate(duration, flag: "--duration")
         guard LinkTransportKind(rawValue: transport) != nil else {
@@ -113,6 +116,7 @@ struct DemoCommand: ParsableCommand {
         configuration.transport = LinkTransportKind(rawValue: transport) ?? .ipc
         configuration.seed = seed
         configuration.story = story
+        configuration.curve = curve
         configuration.setpointMilliC = Int((setpoint * 1000).rounded())
 
         let outcome: DemoRunner.Outcome

@@ -25,6 +25,8 @@ package final class DemoRunner {
         /// The operator setpoint (milli-°C): 10 °C above the thermo boards' ambient, so that the
         /// warm-up ends within the first phase and the rest of the story shows regulation.
         package var setpointMilliC = 30_000
+        /// Authenticate the link with CURVE (fresh keys for both cores in the output directory).
+        package var curve = false
 
         /// A configuration; the rest keeps its defaults.
         package init(outputDirectory: URL, firmware: DemoFirmware, interactive: Bool, colour: Bool) {
@@ -75,6 +77,7 @@ package final class DemoRunner {
         // The demo's --setpoint is a temperature: a motor board keeps its own speed setpoint.
         options.rtExtraArguments = config.firmware.motor ? [] : ["--setpoint", String(config.setpointMilliC)]
         options.modules = config.firmware.pipeline
+        if config.curve { try options.enableCurve() }
         let launcher = try CoreLauncher(options: options)
         var appProcesses: [ChildProcess] = []
         var collector: StatusCollector?

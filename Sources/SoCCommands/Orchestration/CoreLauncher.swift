@@ -85,13 +85,12 @@ public final class CoreLauncher {
     public private(set) var appStarts = 0
     private let socketDirectory: URL
 
-    /// Chooses endpoints (a private socket directory under /tmp, since ipc:// paths are limited
-    /// to 107 bytes; a free loopback port for tcp://).
+    /// Chooses endpoints (a private socket directory under /tmp, mode 0700 as `splitsoc-rt` requires,
+    /// and short since ipc:// paths are limited to 107 bytes; a free loopback port for tcp://).
     public init(options: CoreOptions) throws {
         self.options = options
         try FileManager.default.createDirectory(at: options.runDirectory, withIntermediateDirectories: true)
-        let socketDirectory = URL(fileURLWithPath: "/tmp/splitsoc-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        let socketDirectory = try PrivateDirectory.create(prefix: "splitsoc-\(getpid())")
         self.socketDirectory = socketDirectory
         let link =
             switch options.transport {
