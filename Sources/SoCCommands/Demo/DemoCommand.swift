@@ -127,6 +127,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(1)
         }
         emit(DemoSummaryText.render(outcome.summary, directory: directory.path, colour: colour))
+        if let code = OrchestratorSignals.interruptedExitCode { throw ExitCode(code) }
         if !outcome.summary.passed { throw ExitCode(1) }
     }
 
