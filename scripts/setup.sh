@@ -23,8 +23,13 @@ command -v cyclictest >/dev/null 2>&1 || missing+=(rt-tests)
 [ -x /usr/bin/rustc ] || missing+=(rustc)
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || missing+=(libstd-rust-dev-wasm32)
 
+# The studio's browser test drives Debian's chromium (Playwright's executable_path: no browser
+# download); pip installs Playwright and pytest below.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+
 if [ ${#missing[@]} -eq 0 ]; then
-    say "libzmq3-dev, pkg-config, rt-tests and Debian's rustc for wasm32 already installed (libzmq $(pkg-config --modversion libzmq))"
+    say "libzmq3-dev, pkg-config, rt-tests, Debian's rustc for wasm32, chromium and pip already installed (libzmq $(pkg-config --modversion libzmq))"
 else
     command -v apt-get >/dev/null 2>&1 \
         || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"
@@ -43,31 +48,12 @@ else
     say "installed ${missing[*]} (libzmq $(pkg-config --modversion libzmq))"
 fi
 
-# --- the studio's browser test: Debian's chromium, and Playwright + pytest for Python --------------
-# Playwright drives the system browser (executable_path=/usr/bin/chromium): no browser download.
-browser_missing=()
-command -v chromium >/dev/null 2>&1 || browser_missing+=(chromium)
-python3 -m pip --version >/dev/null 2>&1 || browser_missing+=(python3-pip)
-if [ ${#browser_missing[@]} -gt 0 ]; then
-    command -v apt-get >/dev/null 2>&1 || fail "missing ${browser_missing[*]} and apt-get is not available"
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=()
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo=(sudo -n)
-    else
-        fail "missing ${browser_missing[*]}: run 'sudo apt-get install -y ${browser_missing[*]}' (needs root)"
-    fi
-    say "installing ${browser_missing[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -qq || fail "apt-get update failed"
-    "${sudo[@]}" apt-get install -y -qq "${browser_missing[@]}" >/dev/null \
-        || fail "apt-get install ${browser_missing[*]} failed"
-fi
+# --- the studio's browser test: Playwright + pytest for Python (chromium and pip come from apt) --
 python_missing=()
 python3 -c 'import playwright' >/dev/null 2>&1 || python_missing+=(playwright)
 python3 -m pytest --version >/dev/null 2>&1 || python_missing+=(pytest)
 if [ ${#python_missing[@]} -eq 0 ]; then
-    say "chromium, playwright and pytest already installed"
+    say "playwright and pytest already installed"
 else
     command -v python3 >/dev/null 2>&1 || fail "python3 is missing: install python3 and python3-pip"
     say "installing ${python_missing[*]} with pip"
