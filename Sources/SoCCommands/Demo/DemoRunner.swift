@@ -110,6 +110,7 @@ package final class DemoRunner {
             + (config.story ? "The story takes " : "Regulating for ") + String(format: "%.0f s.", config.duration))
         say("  app control    \(launcher.endpoints.appControl)   (splitsoc app swap --control … --slot regulator --path …)")
         say("  rt status      \(launcher.endpoints.rtStatus)   (splitsoc monitor --status …)")
+        say("  rt control     \(launcher.endpoints.rtControl)   (splitsoc rt setpoint --control … 35000)")
         say("  app telemetry  \(launcher.endpoints.appTelemetry)")
 
         func now() -> Double { statusCollector.elapsed - origin }

@@ -6,6 +6,8 @@ import Foundation
 struct StudioState: Encodable {
     var t: Double
     var board: String
+    /// `thermal` or `motor`: which channels the plant panel shows.
+    var plant: String
     var clock: String
     var paused: Bool
     var rt: RTStatus?
@@ -20,7 +22,7 @@ struct StudioState: Encodable {
     var modules: [String]
 
     enum CodingKeys: String, CodingKey {
-        case t, board, clock, paused, rt, rtAlive = "rt_alive", app, appAlive = "app_alive", appPid = "app_pid"
+        case t, board, plant, clock, paused, rt, rtAlive = "rt_alive", app, appAlive = "app_alive", appPid = "app_pid"
         case events, tour, modules
     }
 
@@ -146,17 +148,18 @@ struct StudioFirmware: Sendable {
 
     var pipeline: [(slot: String, path: String)]
     var swappable: [Module]
+    /// The motor board's modules (motor-speed), not a thermostat's.
+    var motor: Bool
 
     /// Builds (or takes from the cache) the modules for the board.
     static func build(packageRoot: String, motor: Bool) throws -> StudioFirmware {
         let demo = try DemoFirmware.build(packageRoot: packageRoot, motor: motor)
         let name = demo.regulatorName
         return StudioFirmware(
-            pipeline: demo.pipeline,
-            swappable: [
+            pipeline: demo.pipeline, swappable: [
                 Module(label: "\(name) 1.0", slot: "regulator", path: demo.thermostat, role: .original),
                 Module(label: "\(name) 1.1", slot: "regulator", path: demo.thermostatV11, role: .upgrade),
                 Module(label: "\(name)-faulty 1.2 (traps)", slot: "regulator", path: demo.thermostatFaulty, role: .faulty),
-            ])
+            ], motor: motor)
     }
 }

@@ -94,7 +94,8 @@ final class StudioSession: StudioBackend, @unchecked Sendable {
         let now = collector.elapsed
         let state = lock.withLock {
             StudioState(
-                t: now, board: configuration.board, clock: configuration.clock, paused: paused,
+                t: now, board: configuration.board, plant: configuration.firmware.motor ? "motor" : "thermal",
+                clock: configuration.clock, paused: paused,
                 rt: latest.rt?.status, rtAlive: latest.rt.map { now - $0.time < Self.staleAfter } ?? false,
                 app: latest.app?.telemetry, appAlive: latest.app.map { now - $0.time < Self.staleAfter } ?? false,
                 appPid: appPid,

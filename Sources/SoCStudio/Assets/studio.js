@@ -41,12 +41,12 @@ function draw(s) {
 }
 
 function drawPlant(s, rt) {
-  const motor = s.board.startsWith("motor") || (rt.motor_mrad_s && !rt.temp_mC);
-  const value = motor ? rt.motor_mrad_s : rt.temp_mC, setpoint = motor ? null : rt.setpoint_mC;
+  const motor = s.plant === "motor";
+  const value = motor ? rt.motor_mrad_s : rt.temp_mC, setpoint = motor ? rt.motor_setpoint_mrad_s : rt.setpoint_mC;
   const unit = motor ? "rad/s" : "°C";
   const fmt = (v) => v == null ? "–" : (v / 1000).toFixed(2);
   $("plant-values").innerHTML = motor
-    ? `speed <b id="plant-value">${fmt(value)}</b> ${unit} · duty <b>${rt.duty_permille || 0}</b> ‰`
+    ? `speed <b id="plant-value">${fmt(value)}</b> ${unit} · setpoint <b>${fmt(setpoint)}</b> ${unit} · motor duty <b>${rt.duty_permille || 0}</b> ‰`
     : `temperature <b id="plant-value">${fmt(value)}</b> ${unit} · setpoint <b>${fmt(setpoint)}</b> ${unit} · heater duty <b>${rt.duty_permille || 0}</b> ‰`;
   if (!$("setpoint").value && setpoint) $("setpoint").value = setpoint;
   if (s.rt_alive) history.push([s.t, value || 0, setpoint, rt.duty_permille || 0]);
@@ -60,7 +60,9 @@ function drawPlant(s, rt) {
   const y = (v) => (155 - (v - lo) / (hi - lo || 1) * 150).toFixed(1);
   $("line-value").setAttribute("points", history.map((h) => `${x(h[0])},${y(h[1])}`).join(" "));
   $("line-setpoint").setAttribute("points", history.filter((h) => h[2] != null).map((h) => `${x(h[0])},${y(h[2])}`).join(" "));
-  $("line-duty").setAttribute("points", history.map((h) => `${x(h[0])},${(155 - h[3] / 1000 * 150).toFixed(1)}`).join(" "));
+  // Duty: 0…1000 ‰ on the heater, -1000…1000 ‰ on the motor, scaled to the chart's height.
+  const dutyY = (d) => (motor ? 80 - d / 1000 * 75 : 155 - d / 1000 * 150).toFixed(1);
+  $("line-duty").setAttribute("points", history.map((h) => `${x(h[0])},${dutyY(h[3])}`).join(" "));
 }
 
 function drawModules(modules) {

@@ -48,4 +48,17 @@ def test_kill_and_restart_the_application_core():
         assert session_number(page) > before
         expect(page.get_by_test_id("timeline")).to_contain_text(re.compile(r"session \d+ established"))
         page.screenshot(path=str(SHOTS / "studio-recovered.png"), full_page=True)
+
+        # The operator's inputs reach the real-time core: the plant panel shows the new setpoint.
+        page.locator("#setpoint").fill("45000")
+        page.locator("#set-setpoint").click()
+        expect(page.get_by_test_id("reply")).to_have_text("setpoint: ok")
+        expect(page.locator("#plant-values")).to_contain_text("setpoint 45.00", timeout=5_000)
+        page.locator("#setpoint").fill("999000")
+        page.locator("#set-setpoint").click()
+        expect(page.get_by_test_id("reply")).to_contain_text("out of range")
+
+        # The guided tour starts with the demo's first phase.
+        page.get_by_test_id("tour").click()
+        expect(page.locator("#tour-title")).to_contain_text("Guided tour 1/5: Normal regulation", timeout=5_000)
         browser.close()
