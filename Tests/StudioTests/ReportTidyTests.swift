@@ -58,4 +58,21 @@ struct ReportTidyTests {
             rtSummary: ["failsafe_entries": 1])
         #expect(clean.failsafeEntriesAtStop == nil)
     }
+
+    @Test("the live view and the report say what fuel, dropped, deadline misses and the fallback mean")
+    func numbersAreExplainedWhereTheyAre() {
+        var recording = DemoRecording()
+        var status = RTStatus()
+        status.state = "failsafe"
+        recording.rt = [Timed(at: 1, status)]
+        let frame = LiveView(duration: 10, colour: false).frame(recording, at: 1.1).joined(separator: "\n")
+        #expect(frame.contains("dropped: frames the real-time core did not send"))
+        #expect(frame.contains("deadline misses: ticks whose work ended after"))
+        #expect(frame.contains("failsafe_hysteresis_mC"), "in fail-safe the view explains the fallback")
+        let summary = DemoSummary.make(
+            recording: recording, board: "thermo-adc", transport: "ipc", startedAt: "now", childrenLeft: 0)
+        let page = DemoReportPage(summary: summary, recording: recording, files: []).render()
+        for entry in MetricGlossary.all { #expect(page.contains(entry.components(separatedBy: ":")[0] + ":")) }
+        #expect(page.contains("fuel: Wasm operators a module ran"))
+    }
 }

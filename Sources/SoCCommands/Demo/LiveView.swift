@@ -97,7 +97,9 @@ package struct LiveView: Sendable {
             lines.append("  safety        " + safety(rt) + "  fail-safe entries \(rt.failsafeEntries)"
                 + "  resyncs \(rt.resyncs)")
             lines.append("  messages      rx \(Self.rate(rates?.rx))  tx \(Self.rate(rates?.tx))"
-                + "  lost \(rt.framesLost)  rejected \(rt.rxRejected)  dropped \(rt.txDropped)")
+                + "  lost \(rt.framesLost)  rejected \(rt.rxRejected)  dropped \(rt.txDropped)"
+                + "  deadline misses \(rt.deadlineMisses)")
+            lines.append(paint("  " + MetricGlossary.dropped + "; " + MetricGlossary.deadlineMisses, "2"))
             lines.append("  bridge RTT    \(Self.rtt(rt.rttMicroseconds))")
         } else {
             lines.append("real-time core  " + paint("waiting for status…", "2"))
@@ -112,6 +114,7 @@ package struct LiveView: Sendable {
             lines.append("  modules       " + (appSample.map { Self.modules($0.value) } ?? "-"))
             lines.append("  fuel used     -")
         }
+        lines.append(paint("  " + (rt?.state == "failsafe" ? MetricGlossary.fallback : MetricGlossary.fuel), "2"))
         let recent = recording.allEvents.filter { $0.at <= time && $0.kind != "phase" }.suffix(4)
         lines.append("")
         lines.append("recent events")
