@@ -29,7 +29,7 @@ struct StudioCommand: ParsableCommand {
     @Option(help: "The link's transport: ipc or tcp.")
     var transport = "ipc"
 
-    @Option(help: "The address to serve on (127.0.0.1: only this machine; 0.0.0.0 for the room's network).")
+    @Option(help: "The address to serve on (127.0.0.1: only this machine; 0.0.0.0 for the room's network: no authentication, anyone there can press the buttons).")
     var host = "127.0.0.1"
 
     @Option(parsing: .unconditional, help: "The port to serve on (0: any free port, printed).")
