@@ -24,8 +24,14 @@ public final class StatusCollector: @unchecked Sendable {
     private var thread: Thread?
     private let started = ContinuousClock.now
 
+    /// Keep at most about this many status and telemetry messages of each core (nil: all).
+    private let historyLimit: Int?
+
     /// Starts receiving from the given PUB endpoints (either may be nil).
-    public init(rtStatus: String?, appTelemetry: String?) {
+    /// - Parameter historyLimit: keep only about the last this many messages of each core; a
+    ///   studio left on for a day would otherwise keep a million (events are always kept).
+    public init(rtStatus: String?, appTelemetry: String?, historyLimit: Int? = nil) {
+        self.historyLimit = historyLimit
         let endpoints = [rtStatus, appTelemetry].compactMap { $0 }
         let thread = Thread { [self] in self.receiveLoop(endpoints: endpoints) }
         thread.name = "status-collector"
@@ -95,14 +101,27 @@ public final class StatusCollector: @unchecked Sendable {
         let parsed = Result { () throws(PublishedMessage.ParseError) in try PublishedMessage.parse(message) }
         lock.withLock {
             switch parsed {
-            case .success(.rt(let status)): collected.rt.append((now, status))
-            case .success(.app(let telemetry)): collected.app.append((now, telemetry))
+            case .success(.rt(let status)):
+                collected.rt.append((now, status))
+                trim(&collected.rt)
+            case .success(.app(let telemetry)):
+                collected.app.append((now, telemetry))
+                trim(&collected.app)
             case .success(.event(let event)): collected.events.append((now, event))
             case .failure(let error):
                 collected.malformed += 1
                 collected.lastParseError = error.description
             }
         }
+    }
+}
+
+extension StatusCollector {
+    /// Drops the oldest entries once there are twice `historyLimit`, so trimming costs O(1) per
+    /// message on average.
+    fileprivate func trim<T>(_ entries: inout [T]) {
+        guard let historyLimit, entries.count > 2 * historyLimit else { return }
+        entries.removeFirst(entries.count - historyLimit)
     }
 }
 

@@ -61,7 +61,8 @@ final class StudioSession: StudioBackend, @unchecked Sendable {
                 "relay", "--listen", endpoints.relayListen, "--connect", endpoints.link, "--control",
                 endpoints.relayControl, "--seed", String(configuration.seed),
             ], logDirectory: configuration.runDirectory)
-        collector = StatusCollector(rtStatus: endpoints.rtStatus, appTelemetry: endpoints.appTelemetry)
+        // The page needs only the newest status: keep a minute of history, not a whole lesson's.
+        collector = StatusCollector(rtStatus: endpoints.rtStatus, appTelemetry: endpoints.appTelemetry, historyLimit: 600)
         do {
             try launcher.startRealTimeCore()
             try relay.start()
