@@ -17,6 +17,7 @@ public struct SplitSoCCommand: ParsableCommand {
             StudioCommand.self,
             RTOperatorCommand.self,
             BridgeCommand.self,
+            TraceCommand.self,
             ConformanceCommand.self,
             KeysCommand.self,
         ]
