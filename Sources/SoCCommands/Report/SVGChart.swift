@@ -276,13 +276,15 @@ package struct SVGLineChart: Sendable {
         }
 
         // Markers on top.
-        // Markers closer than a circle's width are stacked downwards so that every number stays legible.
-        var previousX = -Double.infinity
-        var level = 0
+        // Each marker takes the highest row whose last circle is at least a circle's width to the
+        // left, so no two numbers overlap however many events fall together (a restart makes a
+        // burst of six or more); only when the plot's height is full do rows get reused.
+        let rows = max(1, Int((plotHeight - 10) / 19))
+        var lastX = [Double](repeating: -Double.infinity, count: rows)
         for marker in markers.sorted(by: { $0.x < $1.x }) where xr.contains(marker.x) {
             let x = px(marker.x)
-            level = x - previousX < 19 ? (level + 1) % 6 : 0
-            previousX = x
+            let level = lastX.firstIndex { x - $0 >= 19 } ?? (lastX.indices.min { lastX[$0] < lastX[$1] } ?? 0)
+            lastX[level] = x
             let cy = top + 10 + Double(level) * 19
             svg += "<g><title>\(htmlEscaped(marker.title))</title>"
             svg += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + plotHeight))\" "
