@@ -84,8 +84,17 @@ public struct AppCommand: ParsableCommand {
     }
 
     public func run() throws {
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        // The interrupt flag stops a running guest call at its next budget check, so SIGTERM is
+        // honoured within about a millisecond of guest work even mid-call (docs/threat-model.md).
+        _ = InterruptFlag.process.isRequested  // initialise the global outside the signal handler
+        signal(SIGINT) { _ in
+            stopRequested.store(true, ordering: .relaxed)
+            InterruptFlag.process.request()
+        }
+        signal(SIGTERM) { _ in
+            stopRequested.store(true, ordering: .relaxed)
+            InterruptFlag.process.request()
+        }
         signal(SIGPIPE, SIG_IGN)
         // Started by `splitsoc`: stop (cleanly, through SIGTERM) if it dies, even by SIGKILL.
         ParentWatchdog.startIfRequested()

@@ -5,6 +5,11 @@ public struct AppCoreConfiguration: Sendable {
     public var maxFuelPerBatch: UInt64 = 10_000_000
     /// Fuel for `ssoc_init` (and a start function).
     public var initFuel: UInt64 = 10_000_000
+    /// Wall-clock deadline of instantiation (a start function) and of `ssoc_init`, each.
+    public var initDeadlineNanoseconds: UInt64 = 50_000_000
+    /// Host-call units per guest call: every import costs at least one, copies and scans cost by
+    /// size, `memory.grow` one per page of the new size (docs/module-abi.md §Sandbox).
+    public var maxHostCallUnitsPerBatch: Int = 200_000
     /// Largest linear memory of a module, in 64 KiB pages.
     public var maxMemoryPages: Int = 256
     /// Largest wall-clock time of one batch call; over it counts as misbehaviour.
@@ -33,6 +38,9 @@ public struct AppCoreConfiguration: Sendable {
     /// WasmKit bounds-checking mode: software checks avoid a signal-mask syscall per call and
     /// the process-wide SIGSEGV handlers of `.mprotect`.
     public var softwareBoundsChecks: Bool = true
+
+    /// Stops guest calls at their next budget check when set (SIGTERM).
+    public var interrupt: InterruptFlag = .process
 
     public init() {}
 }

@@ -211,6 +211,8 @@ public final class ApplicationCore {
     }
 
     private func failed(_ slot: ModuleSlot, module: SandboxedModule, fault: CallFault, result: CallResult) {
+        // The process is stopping: neither the module's fault nor worth a restart (a compile).
+        if fault == .interrupted { return }
         slot.faults += 1
         slot.cleanStreak = 0
         let version = module.compiled.manifest.version

@@ -16,11 +16,17 @@ enum HostFunctions {
     static let maxLogBytes = 120
 
     static func implementation(
-        named name: String, context: BatchContext, memory: GuestMemoryBox, configuration: AppCoreConfiguration
+        named name: String, context: BatchContext, memory: GuestMemoryBox, configuration: AppCoreConfiguration,
+        budget: CallBudget
     ) -> Function.RawImplementation {
+        // Every import charges the call's budget before doing anything (also when it then refuses
+        // for a quota), so a flood of cheap calls is bounded in count and in wall-clock time.
         switch name {
         case "sample_count":
-            return { _, _, results in results[0] = .i32(UInt32(context.samples.count)) }
+            return { _, _, results in
+                try budget.charge(1)
+                results[0] = .i32(UInt32(context.samples.count))
+            }
 
         case "read_samples":
             return { _, parameters, results in
@@ -28,6 +34,7 @@ enum HostFunctions {
                 let pointer = Int(parameters[1].i32)
                 let maximum = Int(Int32(bitPattern: parameters[2].i32))
                 let available = context.samples.count - first
+                try budget.charge(1 + max(0, min(maximum, available)) / 16)  // a unit per 256 bytes copied
                 guard first >= 0, maximum > 0, available > 0 else {
                     results[0] = .i32(0)
                     return
@@ -45,6 +52,7 @@ enum HostFunctions {
             return { _, parameters, results in
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
                 let pointer = Int(parameters[1].i32)
+                try budget.charge(1 + context.samples.count / 64)  // scans the batch backwards
                 guard (0...255).contains(channel), let sample = context.latestSample(channel: channel) else {
                     results[0] = .i32(0)
                     return
@@ -56,6 +64,7 @@ enum HostFunctions {
         case "write_sample":
             return { _, parameters, results in
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
+                try budget.charge(1)
                 guard (16...255).contains(channel) else {
                     results[0] = .i32(UInt32(bitPattern: -1))
                     return
@@ -70,6 +79,7 @@ enum HostFunctions {
             return { _, parameters, results in
                 let target = Int(Int32(bitPattern: parameters[0].i32))
                 let validTicks = Int(Int32(bitPattern: parameters[2].i32))
+                try budget.charge(1)
                 guard (0...255).contains(target), (0...Int(UInt16.max)).contains(validTicks),
                     context.commandsThisCall < configuration.maxCommandsPerModulePerBatch
                 else {
@@ -90,6 +100,7 @@ enum HostFunctions {
             return { _, parameters, results in
                 let pointer = Int(parameters[0].i32)
                 let length = Int(Int32(bitPattern: parameters[1].i32))
+                try budget.charge(2)  // decodes a string
                 guard (1...maxKeyBytes).contains(length),
                     context.telemetryThisCall < configuration.maxTelemetryPerModulePerBatch
                 else {
@@ -110,6 +121,7 @@ enum HostFunctions {
                 let level = Int32(bitPattern: parameters[0].i32)
                 let pointer = Int(parameters[1].i32)
                 let length = Int(Int32(bitPattern: parameters[2].i32))
+                try budget.charge(2)  // decodes a string
                 guard length >= 0 else { throw HostFault(description: "log: negative length \(length)") }
                 guard context.logsThisCall < configuration.maxLogsPerModulePerBatch else { return }
                 let kept = min(length, maxLogBytes)
@@ -122,10 +134,16 @@ enum HostFunctions {
             }
 
         case "now_ns":
-            return { _, _, results in results[0] = .i64(context.nowNanoseconds) }
+            return { _, _, results in
+                try budget.charge(1)
+                results[0] = .i64(context.nowNanoseconds)
+            }
 
         case "tick":
-            return { _, _, results in results[0] = .i64(context.throughTick) }
+            return { _, _, results in
+                try budget.charge(1)
+                results[0] = .i64(context.throughTick)
+            }
 
         default:
             preconditionFailure("HostFunctionCatalog and HostFunctions disagree about '\(name)'")

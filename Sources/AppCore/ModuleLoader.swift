@@ -108,7 +108,19 @@ public struct ModuleLoader: Sendable {
         }
         return CompiledModule(
             manifest: manifest, byteCount: bytes.count, fuelPerBatch: fuel, memoryLimitBytes: pages * 65536,
-            deadlineNanoseconds: deadline, module: module)
+            deadlineNanoseconds: deadline, module: try instrumented(bytes, who: who))
+    }
+}
+
+extension ModuleLoader {
+    /// The module with budget checks injected (`BudgetInstrumentation`), parsed again: the only
+    /// form that is ever instantiated.
+    private func instrumented(_ bytes: [UInt8], who: String) throws(ModuleLoadError) -> Module {
+        do {
+            return try parseWasm(bytes: try BudgetInstrumentation.instrument(bytes))
+        } catch {
+            throw ModuleLoadError(.invalidBinary, "\(who) could not be instrumented for time bounds: \(error)")
+        }
     }
 }
 
