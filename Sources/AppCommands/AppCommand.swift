@@ -121,7 +121,7 @@ public struct AppCommand: ParsableCommand {
         for module in modules {
             let parts = module.split(separator: "=", maxSplits: 1).map(String.init)
             do {
-                let bytes = try Self.readModule(parts[1])
+                let bytes = try Self.readModule(parts[1], maxBytes: core.configuration.maxModuleBytes)
                 try core.addModule(slot: parts[0], bytes: bytes)
             } catch {
                 FileHandle.standardError.write(Data("splitsoc-app: module \(parts[0]) (\(parts[1])): \(error)\n".utf8))
@@ -145,7 +145,13 @@ public struct AppCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    static func readModule(_ path: String) throws -> [UInt8] {
+    /// Reads a module file, refusing one over `maxBytes` before reading it (a huge file must not
+    /// stall the guest thread).
+    static func readModule(_ path: String, maxBytes: Int = 4 << 20) throws -> [UInt8] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxBytes else {
+            throw ModuleLoadError(.tooLarge, "\(path) is \(size) bytes; the limit is \(maxBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModuleLoadError(.invalidBinary, "cannot read \(path)")
         }

@@ -7,6 +7,9 @@ public struct AppCoreConfiguration: Sendable {
     public var initFuel: UInt64 = 10_000_000
     /// Wall-clock deadline of instantiation (a start function) and of `ssoc_init`, each.
     public var initDeadlineNanoseconds: UInt64 = 50_000_000
+    /// Longest a module build (check, instrument, compile, initialise) may take on the builder
+    /// thread; a slower one is refused (it never blocks batches, but a swap should not hang).
+    public var maxBuildNanoseconds: UInt64 = 5_000_000_000
     /// Host-call units per guest call: every import costs at least one, copies and scans cost by
     /// size, `memory.grow` one per page of the new size (docs/module-abi.md §Sandbox).
     public var maxHostCallUnitsPerBatch: Int = 200_000

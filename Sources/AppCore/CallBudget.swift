@@ -44,7 +44,8 @@ enum BudgetCheck {
 /// because WasmKit's `ResourceLimiter` (which holds it) must be Sendable; the invariant is that the
 /// budget, like the store, is only ever used by one thread at a time.
 final class CallBudget: @unchecked Sendable {
-    private let clock: any MonotonicClock
+    /// Replaced when a module built on the builder thread is adopted by the guest thread.
+    var clock: any MonotonicClock
     private let interrupt: InterruptFlag
     private var start: UInt64 = 0
     private var deadline: UInt64 = .max

@@ -16,7 +16,7 @@ enum HostFunctions {
     static let maxLogBytes = 120
 
     static func implementation(
-        named name: String, context: BatchContext, memory: GuestMemoryBox, configuration: AppCoreConfiguration,
+        named name: String, binding: HostBinding, memory: GuestMemoryBox, configuration: AppCoreConfiguration,
         budget: CallBudget
     ) -> Function.RawImplementation {
         // Every import charges the call's budget before doing anything (also when it then refuses
@@ -24,12 +24,14 @@ enum HostFunctions {
         switch name {
         case "sample_count":
             return { _, _, results in
+                let context = binding.context
                 try budget.charge(1)
                 results[0] = .i32(UInt32(context.samples.count))
             }
 
         case "read_samples":
             return { _, parameters, results in
+                let context = binding.context
                 let first = Int(Int32(bitPattern: parameters[0].i32))
                 let pointer = Int(parameters[1].i32)
                 let maximum = Int(Int32(bitPattern: parameters[2].i32))
@@ -50,6 +52,7 @@ enum HostFunctions {
 
         case "latest":
             return { _, parameters, results in
+                let context = binding.context
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
                 let pointer = Int(parameters[1].i32)
                 try budget.charge(1 + context.samples.count / 64)  // scans the batch backwards
@@ -63,6 +66,7 @@ enum HostFunctions {
 
         case "write_sample":
             return { _, parameters, results in
+                let context = binding.context
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
                 try budget.charge(1)
                 guard (16...255).contains(channel) else {
@@ -77,6 +81,7 @@ enum HostFunctions {
 
         case "emit_command":
             return { _, parameters, results in
+                let context = binding.context
                 let target = Int(Int32(bitPattern: parameters[0].i32))
                 let validTicks = Int(Int32(bitPattern: parameters[2].i32))
                 try budget.charge(1)
@@ -98,6 +103,7 @@ enum HostFunctions {
 
         case "publish":
             return { _, parameters, results in
+                let context = binding.context
                 let pointer = Int(parameters[0].i32)
                 let length = Int(Int32(bitPattern: parameters[1].i32))
                 try budget.charge(2)  // decodes a string
@@ -118,6 +124,7 @@ enum HostFunctions {
 
         case "log":
             return { _, parameters, _ in
+                let context = binding.context
                 let level = Int32(bitPattern: parameters[0].i32)
                 let pointer = Int(parameters[1].i32)
                 let length = Int(Int32(bitPattern: parameters[2].i32))
@@ -135,12 +142,14 @@ enum HostFunctions {
 
         case "now_ns":
             return { _, _, results in
+                let context = binding.context
                 try budget.charge(1)
                 results[0] = .i64(context.nowNanoseconds)
             }
 
         case "tick":
             return { _, _, results in
+                let context = binding.context
                 try budget.charge(1)
                 results[0] = .i64(context.throughTick)
             }

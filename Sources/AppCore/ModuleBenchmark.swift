@@ -74,7 +74,8 @@ public struct ModuleBenchmark {
 
     private func instantiate(_ bytes: [UInt8], context: BatchContext) throws -> SandboxedModule {
         try SandboxedModule(
-            try loader.compile(bytes), engine: loader.engine, context: context, configuration: configuration, clock: clock)
+            try loader.compile(bytes), engine: loader.engine, binding: HostBinding(context: context),
+            configuration: configuration, clock: clock)
     }
 
     private func measure(iterations: Int, _ body: () -> UInt64) -> Figures {

@@ -69,12 +69,13 @@ final class SandboxedModule {
     private var stack: ExecutionStack
     private let budget: CallBudget
     private let hostUnits: Int
+    private let binding: HostBinding
 
     /// Instantiates `compiled` and runs its `ssoc_init`.
     /// - Throws: `ModuleLoadError` `.overBudget` (initial memory over the cap), `.invalidBinary`
     ///   (validation or compilation failed), `.badExport`, `.initFailed`.
     init(
-        _ compiled: CompiledModule, engine: Engine, context: BatchContext, configuration: AppCoreConfiguration,
+        _ compiled: CompiledModule, engine: Engine, binding: HostBinding, configuration: AppCoreConfiguration,
         clock: any MonotonicClock
     ) throws(ModuleLoadError) {
         let who = "module '\(compiled.manifest.name)' \(compiled.manifest.version)"
@@ -87,8 +88,9 @@ final class SandboxedModule {
         limiter = WasmKitSPI.installMemoryCap(on: store, maxBytes: compiled.memoryLimitBytes, budget: budget)
         let memoryBox = GuestMemoryBox()
         self.memoryBox = memoryBox
+        self.binding = binding
         let imports = Self.imports(
-            of: compiled.module, store: store, context: context, memory: memoryBox, configuration: configuration,
+            of: compiled.module, store: store, binding: binding, memory: memoryBox, configuration: configuration,
             budget: budget)
 
         // The init fuel, deadline and host budget bound a start function too.
@@ -140,6 +142,13 @@ final class SandboxedModule {
         memoryBox.memory = nil
     }
 
+    /// Points the module at the pipeline's batch state and wall clock: called by the guest thread
+    /// when it takes over a module built on the builder thread.
+    func adopt(context: BatchContext, clock: any MonotonicClock) {
+        binding.context = context
+        budget.clock = clock
+    }
+
     /// How many `memory.grow` requests the memory cap refused so far.
     var memoryGrowthRefusals: Int { limiter.refusalCount }
 
@@ -153,7 +162,7 @@ final class SandboxedModule {
     /// The host functions `module` imports (the loader refused anything else), plus the
     /// rewrite's `budget_check`, which reads the clock and refills the guest's counter.
     private static func imports(
-        of module: Module, store: Store, context: BatchContext, memory: GuestMemoryBox,
+        of module: Module, store: Store, binding: HostBinding, memory: GuestMemoryBox,
         configuration: AppCoreConfiguration, budget: CallBudget
     ) -> Imports {
         var imports = Imports()
@@ -173,7 +182,7 @@ final class SandboxedModule {
                 Function(
                     store: store, parameters: host.parameters, results: host.results,
                     raw: HostFunctions.implementation(
-                        named: entry.name, context: context, memory: memory, configuration: configuration,
+                        named: entry.name, binding: binding, memory: memory, configuration: configuration,
                         budget: budget)))
         }
         return imports
