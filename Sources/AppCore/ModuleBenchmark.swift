@@ -47,10 +47,11 @@ public struct ModuleBenchmark {
     /// ticks of (temperature on channel 0, a filtered temperature on channel 16), with the setpoint
     /// (channel 1) known from an earlier batch. The same batch `firmware-mock/sdk/native-harness.c`
     /// feeds the natively compiled C, so the two figures compare.
+    /// `timeBounded: false` runs the module without the budget rewrite, to measure its cost.
     /// - Throws: `ModuleLoadError` when the module is refused.
-    public func batch(bytes: [UInt8], samples: Int = 256, iterations: Int) throws -> Figures {
+    public func batch(bytes: [UInt8], samples: Int = 256, iterations: Int, timeBounded: Bool = true) throws -> Figures {
         let context = BatchContext(capacity: max(4096, samples * 4))
-        let module = try instantiate(bytes, context: context)
+        let module = try instantiate(bytes, context: context, instrument: timeBounded)
         context.latest[1] = BatchSample(timestampNanoseconds: 0, channel: 1, status: .ok, milliValue: 22_000)
         var round: UInt64 = 0
         return measure(iterations: iterations) {
@@ -72,9 +73,9 @@ public struct ModuleBenchmark {
         }
     }
 
-    private func instantiate(_ bytes: [UInt8], context: BatchContext) throws -> SandboxedModule {
+    private func instantiate(_ bytes: [UInt8], context: BatchContext, instrument: Bool = true) throws -> SandboxedModule {
         try SandboxedModule(
-            try loader.compile(bytes), engine: loader.engine, binding: HostBinding(context: context),
+            try loader.compile(bytes, instrument: instrument), engine: loader.engine, binding: HostBinding(context: context),
             configuration: configuration, clock: clock)
     }
 

@@ -49,6 +49,7 @@ struct TimeBoundTests {
             worst = max(worst, clock.nanoseconds() - start)
             batches += 1
         }
+        print("time_bound module=\(stem) batches=\(batches) worst_batch_us=\(worst / 1000)")  // for docs/performance.md
         let faults = output.events.filter { $0.slot == "hostile" && ($0.kind == .deadlineExceeded || $0.kind == .outOfFuel) }
         #expect(faults.count == 3, "\(output.events.map(\.detail))")
         #expect(output.eventKinds(slot: "hostile").last == .quarantined)
@@ -84,6 +85,7 @@ struct TimeBoundTests {
             if finished == nil { batchesDuringBuild += 1 }
             usleep(1000)
         }
+        print("compile_bomb build_us=\(buildTime / 1000) batches_during_build=\(batchesDuringBuild) worst_batch_us=\(worst / 1000)")
         #expect(finished != nil)
         // The build took many batch periods; no batch waited for it.
         #expect(buildTime >= 50_000_000, "the bomb built in \(buildTime / 1000) µs: not a bomb")
