@@ -113,7 +113,9 @@ enum HostFunctions {
                     results[0] = .i32(UInt32(bitPattern: -1))
                     return
                 }
-                let key = try withGuestBytes(memory, pointer: pointer, count: length) { String(decoding: $0, as: UTF8.self) }
+                let key = try withGuestBytes(memory, pointer: pointer, count: length) {
+                    PrintableText.escaped(String(decoding: $0, as: UTF8.self))
+                }
                 context.telemetryThisCall += 1
                 context.telemetry.append(
                     ModuleTelemetry(
@@ -132,7 +134,10 @@ enum HostFunctions {
                 guard length >= 0 else { throw HostFault(description: "log: negative length \(length)") }
                 guard context.logsThisCall < configuration.maxLogsPerModulePerBatch else { return }
                 let kept = min(length, maxLogBytes)
-                let text = try withGuestBytes(memory, pointer: pointer, count: kept) { String(decoding: $0, as: UTF8.self) }
+                // Escaped here, so no consumer can print a forged line (`\n`, ESC) from a module.
+                let text = try withGuestBytes(memory, pointer: pointer, count: kept) {
+                    PrintableText.escaped(String(decoding: $0, as: UTF8.self))
+                }
                 context.logsThisCall += 1
                 context.logs.append(
                     ModuleLogLine(

@@ -50,17 +50,21 @@ public struct ModuleLoader: Sendable {
         guard bytes.count <= config.maxModuleBytes else {
             throw ModuleLoadError(.tooLarge, "the module is \(bytes.count) bytes; the limit is \(config.maxModuleBytes)")
         }
+        if let refusal = MemoryFeatureScan.refusal(in: bytes) { throw ModuleLoadError(.invalidBinary, refusal) }
         let module: Module
         do {
             module = try parseWasm(bytes: bytes)
         } catch {
             throw ModuleLoadError(.invalidBinary, "not a valid WebAssembly module: \(error)")
         }
-        guard let section = module.customSections.first(where: { $0.name == ModuleManifest.sectionName }) else {
+        let manifest: ModuleManifest
+        do {
+            manifest = try ModuleManifest.read(from: module)
+        } catch where error.kind == .missingManifest {
             throw ModuleLoadError(
-                .missingManifest, "no '\(ModuleManifest.sectionName)' custom section (build it with `splitsoc modules build`)")
+                .missingManifest,
+                "no '\(ModuleManifest.sectionName)' custom section (attach one with `splitsoc modules attach-manifest`)")
         }
-        let manifest = try ModuleManifest.parse(String(decoding: section.bytes, as: UTF8.self))
         let who = "module '\(manifest.name)' \(manifest.version)"
 
         let refused = manifest.capabilities.subtracting(config.grantedCapabilities).sorted()
@@ -71,6 +75,10 @@ public struct ModuleLoader: Sendable {
         }
         for entry in module.imports {
             let name = "\(entry.module).\(entry.name)"
+            if entry.module.hasPrefix("wasi_") {
+                throw ModuleLoadError(
+                    .unknownImport, "\(who) uses WASI (it imports '\(name)'); declare the `wasi` capability in its manifest")
+            }
             guard entry.module == HostFunctionCatalog.importModule, let host = HostFunctionCatalog.entries[entry.name] else {
                 throw ModuleLoadError(.unknownImport, "\(who) imports '\(name)', which the host does not provide")
             }
@@ -134,14 +142,27 @@ extension ModuleManifest {
     /// Reads the manifest of a module binary without instantiating it.
     /// - Throws: `ModuleLoadError` `.invalidBinary`, `.missingManifest`, `.invalidManifest`.
     public static func read(fromModule bytes: [UInt8]) throws(ModuleLoadError) -> ModuleManifest {
+        if let refusal = MemoryFeatureScan.refusal(in: bytes) { throw ModuleLoadError(.invalidBinary, refusal) }
         let module: Module
         do {
             module = try parseWasm(bytes: bytes)
         } catch {
             throw ModuleLoadError(.invalidBinary, "not a valid WebAssembly module: \(error)")
         }
-        guard let section = module.customSections.first(where: { $0.name == sectionName }) else {
+        return try read(from: module)
+    }
+
+    /// The manifest of a parsed module: exactly one `splitsoc.manifest` section.
+    /// - Throws: `.missingManifest`, `.invalidManifest` (also for two sections: which one would
+    ///   the host believe?).
+    static func read(from module: Module) throws(ModuleLoadError) -> ModuleManifest {
+        let sections = module.customSections.filter { $0.name == sectionName }
+        guard let section = sections.first else {
             throw ModuleLoadError(.missingManifest, "no '\(sectionName)' custom section")
+        }
+        guard sections.count == 1 else {
+            throw ModuleLoadError(
+                .invalidManifest, "the module has \(sections.count) '\(sectionName)' sections; exactly one is allowed")
         }
         return try parse(String(decoding: section.bytes, as: UTF8.self))
     }

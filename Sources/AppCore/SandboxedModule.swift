@@ -101,6 +101,11 @@ final class SandboxedModule {
             instance = try compiled.module.instantiate(store: store, imports: imports)
         } catch let fault as BudgetFault {
             throw ModuleLoadError(.initFailed, "\(who): its start function \(Self.fault(for: fault).summary)")
+        } catch let fault as HostFault {
+            // Host functions need the instance's memory, which exists only once instantiation is done.
+            throw ModuleLoadError(
+                .initFailed,
+                "\(who): its start function called a host function (\(fault.description)); call host functions from ssoc_init")
         } catch {
             let refused = limiter.refusedBytes
             if refused > 0 {

@@ -125,3 +125,61 @@ struct WasmSection {
         return String(decoding: bytes[reader.position..<reader.position + Int(length)], as: UTF8.self)
     }
 }
+
+/// Finds memories the ABI cannot host, before WasmParser reports them in its own terms.
+enum MemoryFeatureScan {
+    /// A sentence for people when a memory (defined or imported) is shared or 64-bit; nil otherwise
+    /// (or when the bytes are too broken to tell: the parser then says why).
+    static func refusal(in bytes: [UInt8]) -> String? {
+        guard let sections = try? WasmSection.split(bytes) else { return nil }
+        var flags: [UInt8] = []
+        for section in sections where section.id == 2 || section.id == 5 {
+            flags += (try? limitFlags(bytes, section)) ?? []
+        }
+        if flags.contains(where: { $0 & 0x04 != 0 }) {
+            return "this module uses a 64-bit memory (memory64); the ABI passes 32-bit pointers: build for wasm32"
+        }
+        if flags.contains(where: { $0 & 0x02 != 0 }) {
+            return "this module uses a shared memory (threads); modules run on one thread: build without -pthread or atomics"
+        }
+        return nil
+    }
+
+    /// The limits flag byte of every memory in an import (2) or memory (5) section.
+    private static func limitFlags(_ bytes: [UInt8], _ section: WasmSection) throws(WasmRewriteError) -> [UInt8] {
+        var reader = WasmByteReader(bytes, range: section.payload)
+        var flags: [UInt8] = []
+        for _ in 0..<(try reader.u32()) {
+            if section.id == 5 {
+                flags.append(try skipLimits(&reader))
+                continue
+            }
+            try reader.skipName()
+            try reader.skipName()
+            switch try reader.byte() {
+            case 0x00: _ = try reader.u32()
+            case 0x01:
+                let type = try reader.byte()
+                if type == 0x63 || type == 0x64 { try reader.skipLEB() }
+                _ = try skipLimits(&reader)
+            case 0x02: flags.append(try skipLimits(&reader))
+            case 0x03:
+                let type = try reader.byte()
+                if type == 0x63 || type == 0x64 { try reader.skipLEB() }
+                _ = try reader.byte()
+            case 0x04:
+                _ = try reader.byte()
+                _ = try reader.u32()
+            default: throw WasmRewriteError(description: "unknown import kind")
+            }
+        }
+        return flags
+    }
+
+    private static func skipLimits(_ reader: inout WasmByteReader) throws(WasmRewriteError) -> UInt8 {
+        let flag = try reader.byte()
+        try reader.skipLEB()
+        if flag & 0x01 != 0 { try reader.skipLEB() }
+        return flag
+    }
+}
