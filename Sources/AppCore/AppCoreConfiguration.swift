@@ -42,6 +42,8 @@ public struct AppCoreConfiguration: Sendable {
     /// the process-wide SIGSEGV handlers of `.mprotect`.
     public var softwareBoundsChecks: Bool = true
 
+    /// Seeds WASI `random_get` (with the slot index): the same seed draws the same bytes.
+    public var wasiRandomSeed: UInt64 = 0x5EED_5EED
     /// Stops guest calls at their next budget check when set (SIGTERM).
     public var interrupt: InterruptFlag = .process
 

@@ -166,7 +166,7 @@ enum HostFunctions {
 
     /// Runs `body` over `count` bytes of guest memory at `pointer` after checking the range.
     /// - Throws: `HostFault` when the range is outside the module's memory.
-    private static func withGuestBytes<T>(
+    static func withGuestBytes<T>(
         _ box: GuestMemoryBox, pointer: Int, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> T
     ) throws -> T {
         guard let memory = box.memory else { throw HostFault(description: "the module has no memory") }

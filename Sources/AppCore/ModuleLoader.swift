@@ -76,8 +76,8 @@ public struct ModuleLoader: Sendable {
         for entry in module.imports {
             let name = "\(entry.module).\(entry.name)"
             if entry.module.hasPrefix("wasi_") {
-                throw ModuleLoadError(
-                    .unknownImport, "\(who) uses WASI (it imports '\(name)'); declare the `wasi` capability in its manifest")
+                try checkWASIImport(entry, name: name, in: module, manifest: manifest, who: who)
+                continue
             }
             guard entry.module == HostFunctionCatalog.importModule, let host = HostFunctionCatalog.entries[entry.name] else {
                 throw ModuleLoadError(.unknownImport, "\(who) imports '\(name)', which the host does not provide")
@@ -117,6 +117,10 @@ public struct ModuleLoader: Sendable {
                 throw ModuleLoadError(.badExport, "\(who) does not export the function '\(required)'")
             }
         }
+        if case .function = exported["_start"], exported["_initialize"] == nil {
+            throw ModuleLoadError(
+                .badExport, "\(who) is a WASI command (it exports _start); build it as a reactor (-mexec-model=reactor)")
+        }
         guard case .memory = exported["memory"] else {
             throw ModuleLoadError(.badExport, "\(who) does not export its linear memory as 'memory'")
         }
@@ -127,6 +131,22 @@ public struct ModuleLoader: Sendable {
 }
 
 extension ModuleLoader {
+    /// A WASI import needs the `wasi` capability and a function of the subset (or one returning an
+    /// errno, which gets ENOSYS).
+    private func checkWASIImport(
+        _ entry: Import, name: String, in module: Module, manifest: ModuleManifest, who: String
+    ) throws(ModuleLoadError) {
+        guard manifest.capabilities.contains(.wasi) else {
+            throw ModuleLoadError(
+                .unknownImport, "\(who) uses WASI (it imports '\(name)'); declare the `wasi` capability in its manifest")
+        }
+        guard entry.module == WASISubset.importModule, let signature = WasmKitSPI.signature(of: entry, in: module),
+            WASISubset.provides(entry.name, parameters: signature.parameters, results: signature.results)
+        else {
+            throw ModuleLoadError(.unknownImport, "\(who) imports '\(name)', which this host's WASI preview 1 subset does not provide")
+        }
+    }
+
     /// The module with budget checks injected (`BudgetInstrumentation`), parsed again: the only
     /// form that is ever instantiated.
     private func instrumented(_ bytes: [UInt8], who: String) throws(ModuleLoadError) -> Module {

@@ -135,6 +135,16 @@ final class SandboxedModule {
         self.onBatch = onBatch
         stack = ExecutionStack(engine: engine)
 
+        // A WASI reactor initialises its libc in `_initialize`, before anything else is called.
+        if let reactor = instance.exports[function: "_initialize"], reactor.type.parameters.isEmpty,
+            reactor.type.results.isEmpty
+        {
+            let result = Self.call(
+                reactor, arguments: [], fuel: configuration.initFuel, deadline: configuration.initDeadlineNanoseconds,
+                hostUnits: hostUnits, store: store, stack: &stack, budget: budget)
+            if let fault = result.fault { throw ModuleLoadError(.initFailed, "\(who): _initialize failed (\(fault.summary))") }
+        }
+
         let result = Self.call(
             initialize, arguments: [], fuel: configuration.initFuel, deadline: configuration.initDeadlineNanoseconds,
             hostUnits: hostUnits, store: store, stack: &stack, budget: budget)
@@ -170,6 +180,8 @@ final class SandboxedModule {
         of module: Module, store: Store, binding: HostBinding, memory: GuestMemoryBox,
         configuration: AppCoreConfiguration, budget: CallBudget
     ) -> Imports {
+        let slot = UInt64(binding.context.currentSlotIndex) &+ 1
+        let wasi = WASIState(seed: configuration.wasiRandomSeed ^ (slot &* 0x9E37_79B9_7F4A_7C15))
         var imports = Imports()
         for entry in module.imports {
             if entry.module == BudgetInstrumentation.importModule {
@@ -179,6 +191,16 @@ final class SandboxedModule {
                         try budget.checkClock()
                         results[0] = .i32(UInt32(BudgetCheck.refillUnits))
                     })
+                continue
+            }
+            if entry.module == WASISubset.importModule, let signature = WasmKitSPI.signature(of: entry, in: module) {
+                let environment = WASISubset.Environment(
+                    binding: binding, memory: memory, budget: budget, state: wasi, configuration: configuration)
+                imports.define(
+                    module: entry.module, name: entry.name,
+                    Function(
+                        store: store, parameters: signature.parameters, results: signature.results,
+                        raw: WASISubset.implementation(named: entry.name, environment)))
                 continue
             }
             guard let host = HostFunctionCatalog.entries[entry.name] else { continue }

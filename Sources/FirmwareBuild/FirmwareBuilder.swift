@@ -19,6 +19,10 @@ public struct FirmwareModuleSource: Sendable, Hashable {
     /// (`source`, `defines`), normalised to `key = value` lines.
     public var embeddedManifest: String
 
+    /// The build-only key `toolchain`: `wasi-c` (Debian's clang-14 and wasi-libc) or `rust`
+    /// (Debian's rustc for wasm32-unknown-unknown); empty for freestanding C and WAT.
+    public var toolchain: String = ""
+
     /// Whether the source is WebAssembly text (assembled in-process) rather than C.
     public var isWAT: Bool { sourcePath.hasSuffix(".wat") }
 }
@@ -148,6 +152,7 @@ public struct FirmwareBuilder: Sendable {
         }
         var source: String?
         var defines: [String] = []
+        var toolchain = ""
         var embedded = ""
         for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -160,16 +165,22 @@ public struct FirmwareBuilder: Sendable {
             switch key {
             case "source": source = value
             case "defines": defines = value.split(separator: " ").map(String.init)
+            case "toolchain": toolchain = value
             default: embedded += "\(key) = \(value)\n"
             }
         }
         guard let source else {
             throw FirmwareBuildError(module: stem, message: "manifest \(manifestPath) has no 'source' key")
         }
-        return FirmwareModuleSource(
+        guard ["", "wasi-c", "rust"].contains(toolchain) else {
+            throw FirmwareBuildError(module: stem, message: "unknown toolchain '\(toolchain)' (wasi-c, rust)")
+        }
+        var described = FirmwareModuleSource(
             stem: stem, manifestPath: manifestPath,
             sourcePath: url.deletingLastPathComponent().appendingPathComponent(source).path,
             defines: defines, embeddedManifest: embedded)
+        described.toolchain = toolchain
+        return described
     }
 
     /// Builds every module, returning them sorted by stem.
@@ -200,9 +211,11 @@ public struct FirmwareBuilder: Sendable {
         hash.update(source.embeddedManifest)
         hash.update(source.defines.joined(separator: " "))
         if !source.isWAT {
-            hash.update(clangPath)
-            hash.update(Self.cFlags.joined(separator: " "))
+            let (tool, arguments) = try recipe(for: source, output: "OUT")
+            hash.update(tool)
+            hash.update(arguments.joined(separator: " "))
             hash.update((try? String(contentsOfFile: sdkDirectory + "/splitsoc.h", encoding: .utf8)) ?? "")
+            hash.update((try? String(contentsOfFile: sdkDirectory + "/rust/src/lib.rs", encoding: .utf8)) ?? "")
         }
         let digest = hash.hexDigest
         let output = URL(fileURLWithPath: outputDirectory).appendingPathComponent(source.stem + ".wasm").path
@@ -244,10 +257,19 @@ public struct FirmwareBuilder: Sendable {
     private func compile(_ source: FirmwareModuleSource, output: String) throws(FirmwareBuildError) -> [UInt8] {
         let linked = output + ".linked-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: linked) }
-        let arguments =
-            Self.cFlags + ["-I", sdkDirectory] + source.defines.map { "-D" + $0 } + ["-o", linked, source.sourcePath]
+        if source.toolchain == "rust" { try buildRustSDK(for: source) }
+        let (tool, arguments) = try recipe(for: source, output: linked)
+        try run(tool, arguments, module: source.stem)
+        guard let data = FileManager.default.contents(atPath: linked) else {
+            throw FirmwareBuildError(module: source.stem, message: "\(tool) wrote no output")
+        }
+        return Array(data)
+    }
+
+    /// Runs a compiler; its diagnostics become the error when it fails.
+    func run(_ tool: String, _ arguments: [String], module: String) throws(FirmwareBuildError) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: clangPath)
+        process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         let errors = Pipe()
         process.standardError = errors
@@ -256,20 +278,16 @@ public struct FirmwareBuilder: Sendable {
             try process.run()
         } catch {
             throw FirmwareBuildError(
-                module: source.stem,
-                message: "cannot run clang at \(clangPath) (set SPLITSOC_CLANG): \(error)")
+                module: module, message: "cannot run \(tool) (see scripts/setup.sh; SPLITSOC_CLANG for clang): \(error)")
         }
         let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
+            let name = URL(fileURLWithPath: tool).lastPathComponent
             throw FirmwareBuildError(
-                module: source.stem,
-                message: "clang exited \(process.terminationStatus):\n" + String(decoding: diagnostics, as: UTF8.self))
+                module: module,
+                message: "\(name) exited \(process.terminationStatus):\n" + String(decoding: diagnostics, as: UTF8.self))
         }
-        guard let data = FileManager.default.contents(atPath: linked) else {
-            throw FirmwareBuildError(module: source.stem, message: "clang wrote no output")
-        }
-        return Array(data)
     }
 
     /// Checks that `bytes` is a well-formed module that exports `memory`, `ssoc_init` and
