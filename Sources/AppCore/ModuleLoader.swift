@@ -16,6 +16,14 @@ public struct CompiledModule: Sendable {
     /// The effective per-call wall-clock deadline.
     public let deadlineNanoseconds: UInt64
     let module: Module
+
+    /// The module's imports as `module.name`, in order (the host's injected check left out).
+    public var importNames: [String] {
+        module.imports.filter { $0.module != BudgetInstrumentation.importModule }.map { "\($0.module).\($0.name)" }
+    }
+
+    /// The module's exports, in order.
+    public var exportNames: [String] { module.exports.map(\.name) }
 }
 
 /// Checks module binaries against the ABI, their manifest and the host's configuration.

@@ -66,4 +66,35 @@ struct AppSandboxProcessTests {
             }
         }
     }
+
+    @Test("a .wasm built elsewhere gets a manifest with `splitsoc modules attach-manifest` and is inspected")
+    func attachManifestToAForeignModule() throws {
+        try withProcessHarness { harness in
+            let source = harness.directory + "/hello.c"
+            try """
+                #include <stdio.h>
+                __attribute__((export_name("ssoc_init"))) int ssoc_init(void) { printf("hello\\n"); return 0; }
+                __attribute__((export_name("ssoc_on_batch"))) int ssoc_on_batch(int n) { return n < 0; }
+                """.write(toFile: source, atomically: true, encoding: .utf8)
+            let wasm = harness.directory + "/hello.wasm"
+            let clang = try harness.spawn(
+                "/usr/bin/clang-14", ["--target=wasm32-wasi", "--sysroot=/usr", "-mexec-model=reactor", "-O2", "-o", wasm, source])
+            #expect(try clang.waitForExit() == 0, "\(clang.report())")
+            let manifest = harness.directory + "/hello.toml"
+            try "name = \"hello\"\r\nversion = \"1.0\"\r\ncapabilities = \"wasi\"\r\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+            let out = harness.directory + "/hello-with-manifest.wasm"
+            let attach = try harness.spawn("splitsoc", ["modules", "attach-manifest", wasm, "--manifest", manifest, "-o", out])
+            #expect(try attach.waitForExit() == 0, "\(attach.report())")
+            let inspect = try harness.spawn("splitsoc", ["modules", "inspect", out])
+            #expect(try inspect.waitForExit() == 0, "\(inspect.report())")
+            #expect(inspect.stdout.contains("hello 1.0 capabilities=wasi"), "\(inspect.stdout)")
+            #expect(inspect.stdout.contains("imports: wasi_snapshot_preview1.fd_write"), "\(inspect.stdout)")
+            #expect(inspect.stdout.contains("exports: memory _initialize ssoc_init ssoc_on_batch"), "\(inspect.stdout)")
+            // Without the wasi capability the same module is refused, naming WASI.
+            try "name = hello\nversion = 1.0\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+            let refused = try harness.spawn("splitsoc", ["modules", "attach-manifest", wasm, "--manifest", manifest, "-o", out + "2"])
+            #expect(try refused.waitForExit() == 65)
+            #expect(refused.stderr.contains("uses WASI"), "\(refused.stderr)")
+        }
+    }
 }
