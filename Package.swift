@@ -62,12 +62,25 @@ let package = Package(
         .target(name: "SoCLink", dependencies: ["SoCWire"], swiftSettings: swiftSettings),
         .target(name: "SoCLinkZMQ", dependencies: ["SoCLink", "SoCWire", "ZeroMQ"], swiftSettings: swiftSettings),
 
+        // MARK: Parameter ranges (one table for board files and every command line)
+        /// Pure: the allowed values of every numeric board key and flag, with units.
+        .target(name: "SoCParameters", swiftSettings: swiftSettings),
+        /// ArgumentParser glue shared by the three command lines: a range refusal is a usage error (64).
+        .target(
+            name: "SoCCommandLine",
+            dependencies: ["SoCParameters", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Real-time core (never links WasmKit)
-        .target(name: "RTCore", dependencies: ["SoCWire", "SoCLink", "CSystemShims"], swiftSettings: swiftSettings),
+        .target(
+            name: "RTCore", dependencies: ["SoCWire", "SoCLink", "CSystemShims", "SoCParameters"],
+            swiftSettings: swiftSettings),
         .target(
             name: "RTCommands",
             dependencies: [
                 "RTCore", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ", "CSystemShims", "CoreProcessSupport",
+                "SoCParameters", "SoCCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -88,6 +101,7 @@ let package = Package(
             name: "AppCommands",
             dependencies: [
                 "AppCore", "FirmwareBuild", "SoCLink", "SoCLinkZMQ", "SoCWire", "ZeroMQ", "CoreProcessSupport",
+                "SoCParameters", "SoCCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -104,7 +118,7 @@ let package = Package(
             name: "SoCCommands",
             dependencies: [
                 "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "RTCore", "AppCore", "FirmwareBuild",
-                "CSystemShims", "CoreProcessSupport",
+                "CSystemShims", "CoreProcessSupport", "SoCParameters", "SoCCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "WasmKit", package: "WasmKit"),
@@ -142,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RTCoreTests",
-            dependencies: ["RTCore", "SoCWire", "SoCLink", "SoCTesting", "CAllocationCounter"],
+            dependencies: ["RTCore", "SoCWire", "SoCLink", "SoCTesting", "CAllocationCounter", "SoCParameters"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,14 +17,19 @@ fi
 # rt-tests gives cyclictest, the same-run baseline of `splitsoc bench` for loop lateness.
 command -v cyclictest >/dev/null 2>&1 || missing+=(rt-tests)
 
-# Modules from standard toolchains (FirmwareBuild `toolchain = wasi-c` / `rust`): Debian's clang 14
-# with wasi-libc and its wasm32 builtins, and Debian's rustc with the wasm32 standard library.
-for package in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32; do
+# Rust modules: Debian's rustc with its wasm32 standard library (a rustup toolchain on PATH has
+# none and cannot get one offline); FirmwareBuild calls /usr/bin/rustc explicitly.
+[ -x /usr/bin/rustc ] || missing+=(rustc)
+[ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || missing+=(libstd-rust-dev-wasm32)
+
+# C modules against wasi-libc (FirmwareBuild `toolchain = wasi-c`): Debian's clang 14, its linker,
+# wasi-libc and the wasm32 compiler builtins.
+for package in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-    say "libzmq3-dev, pkg-config, rt-tests and the wasm toolchains already installed (libzmq $(pkg-config --modversion libzmq))"
+    say "libzmq3-dev, pkg-config, rt-tests, Debian's rustc for wasm32 and clang-14 with wasi-libc already installed (libzmq $(pkg-config --modversion libzmq))"
 else
     command -v apt-get >/dev/null 2>&1 \
         || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"

@@ -2,6 +2,8 @@ import AppCore
 import ArgumentParser
 import FirmwareBuild
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 /// `splitsoc-app bench`: what a module costs inside the sandbox, against the same C compiled
 /// natively. Prints one `key=value` line per figure (docs/performance.md).
@@ -19,16 +21,21 @@ public struct AppBenchCommand: ParsableCommand {
     @Option(name: .customLong("package-root"), help: "The SplitSoC checkout (default: found from the current directory).")
     var packageRoot: String?
 
-    @Option(help: "Timed iterations per figure.")
+    @Option(parsing: .unconditional, help: "Timed iterations per figure (\(Parameter.benchIterations.bounds)).")
     var iterations: Int = 2000
 
-    @Option(help: "Samples per batch.")
+    @Option(parsing: .unconditional, help: "Samples per batch (\(Parameter.benchSamples.bounds)).")
     var samples: Int = 256
 
     @Flag(help: "Use WasmKit's mprotect bounds checking instead of software checks.")
     var mprotect = false
 
     public init() {}
+
+    public func validate() throws {
+        try Parameter.benchIterations.validate(iterations, flag: "--iterations")
+        try Parameter.benchSamples.validate(samples, flag: "--samples")
+    }
 
     public func run() throws {
         let root = packageRoot ?? FirmwareBuilder.packageRoot(containing: FileManager.default.currentDirectoryPath + "/x")
@@ -53,7 +60,9 @@ public struct AppBenchCommand: ParsableCommand {
             var text = "module=\(stem) wasm_batch_ns_p50=\(Int(wasm.p50)) wasm_batch_ns_min=\(Int(wasm.minimum))"
             text += " unbounded_batch_ns_p50=\(Int(unbounded.p50)) unbounded_batch_ns_min=\(Int(unbounded.minimum))"
             text += " time_bound_ratio_p50=\(String(format: "%.2f", wasm.p50 / max(1, unbounded.p50)))"
-            if let source = try builder.discover().first(where: { $0.stem == stem }), !source.isWAT {
+            if let source = try builder.discover().first(where: { $0.stem == stem }), !source.isWAT, !source.isRust,
+                source.toolchain.isEmpty
+            {
                 let executable = try builder.buildNativeBaseline(source)
                 let native = try Self.runNative(executable, iterations: iterations)
                 text += " native_batch_ns_p50=\(native.p50) native_batch_ns_min=\(native.minimum)"

@@ -2,7 +2,9 @@ import AppCore
 import ArgumentParser
 import CoreProcessSupport
 import Foundation
+import SoCCommandLine
 import SoCLink
+import SoCParameters
 import SoCLinkZMQ
 import SoCWire
 import Synchronization
@@ -40,24 +42,31 @@ public struct AppCommand: ParsableCommand {
     @Option(name: .long, help: "Bind a PUB socket for JSON telemetry (topics app, event, module).")
     var telemetry: String?
 
-    @Option(name: .long, help: "Fuel cap per batch call (≈ Wasm operators).")
+    @Option(name: .long, parsing: .unconditional, help: "Fuel cap per batch call (≈ Wasm operators; \(Parameter.fuel.bounds)).")
     var fuel: UInt64 = 10_000_000
 
-    @Option(name: .customLong("memory-pages"), help: "Linear memory cap per module in 64 KiB pages.")
+    @Option(name: .customLong("memory-pages"), parsing: .unconditional, help: "Linear memory cap per module in 64 KiB pages (\(Parameter.memoryPages.bounds)).")
     var memoryPages: Int = 256
 
-    @Option(name: .customLong("deadline-ms"), help: "Wall-clock deadline cap per batch call in milliseconds.")
+    @Option(name: .customLong("deadline-ms"), parsing: .unconditional, help: "Wall-clock deadline cap per batch call (\(Parameter.batchDeadline.span)).")
     var deadlineMilliseconds: UInt64 = 50
 
-    @Option(name: .customLong("probation-batches"), help: "Clean batches a swapped-in version must run before the old one is dropped.")
+    @Option(name: .customLong("probation-batches"), parsing: .unconditional, help: "Clean batches a swapped-in version must run before the old one is dropped (\(Parameter.probationBatches.bounds)).")
     var probationBatches: Int = 50
 
     @Option(name: .customLong("grant"), help: "Grant a capability (repeatable; default all): \(Capability.allCases.map(\.rawValue).joined(separator: ", ")).")
     var grants: [String] = []
 
+    @Option(name: .customLong("curve-secret-key"), help: "Authenticate to the real-time core with CURVE, with this secret key (FILE.key, splitsoc keys generate).")
+    var curveSecretKey: String?
+
+    @Option(name: .customLong("curve-server-key"), help: "With --curve-secret-key: the real-time core's public key (FILE.pub); the link talks only to it.")
+    var curveServerKey: String?
+
     public init() {}
 
     public func validate() throws {
+        _ = try loadLinkSecurity()
         guard !modules.isEmpty else { throw ValidationError("give at least one --module SLOT=PATH.wasm") }
         for module in modules {
             let parts = module.split(separator: "=", maxSplits: 1)
@@ -68,8 +77,33 @@ public struct AppCommand: ParsableCommand {
         for grant in grants where Capability(rawValue: grant) == nil {
             throw ValidationError("unknown capability '\(grant)' for --grant")
         }
-        guard fuel > 0, memoryPages > 0, memoryPages <= 65536, deadlineMilliseconds > 0, probationBatches >= 0 else {
-            throw ValidationError("--fuel, --memory-pages (≤ 65536) and --deadline-ms must be positive")
+        try Parameter.fuel.validate(fuel, flag: "--fuel")
+        try Parameter.memoryPages.validate(memoryPages, flag: "--memory-pages")
+        try Parameter.batchDeadline.validate(deadlineMilliseconds, flag: "--deadline-ms")
+        try Parameter.probationBatches.validate(probationBatches, flag: "--probation-batches")
+    }
+
+    /// The link security the flags ask for: both CURVE flags or neither.
+    /// - Throws: `ValidationError` for one flag without the other, an inproc:// link, or a bad key file.
+    func loadLinkSecurity() throws -> LinkSecurity {
+        switch (curveSecretKey, curveServerKey) {
+        case (nil, nil):
+            return .none
+        case (let secretPath?, let serverPath?):
+            let security: LinkSecurity
+            do {
+                let pair = try LinkKeyFile.loadKeyPair(secretKeyPath: secretPath)
+                let server = try LinkKeyFile.load(path: serverPath, expecting: .curvePublic)
+                security = .curveClient(secretKey: pair.secretKey, publicKey: pair.publicKey, serverPublicKey: server)
+            } catch {
+                throw ValidationError("bad key file \(error)")
+            }
+            guard security.supports(endpoint: link) else {
+                throw ValidationError("CURVE needs a tcp:// or ipc:// --link (inproc:// has no handshake), not \(link)")
+            }
+            return security
+        default:
+            throw ValidationError("--curve-secret-key and --curve-server-key go together")
         }
     }
 
@@ -99,12 +133,14 @@ public struct AppCommand: ParsableCommand {
         // Started by `splitsoc`: stop (cleanly, through SIGTERM) if it dies, even by SIGKILL.
         ParentWatchdog.startIfRequested()
 
+        let security = try loadLinkSecurity()
         let context: ZMQContext
         let transport: ZMQFrameTransport
         let publisher: TelemetryPublisher?
         do {
             context = try ZMQContext()
-            transport = try ZMQFrameTransport.connect(endpoint: link, context: context)
+            transport = try ZMQFrameTransport.connect(
+                endpoint: link, context: context, options: .init(security: security))
             publisher = try telemetry.map { endpoint throws(ZMQError) in try TelemetryPublisher(endpoint: endpoint, context: context) }
         } catch {
             FileHandle.standardError.write(Data("splitsoc-app: cannot open sockets: \(error)\n".utf8))
@@ -139,7 +175,7 @@ public struct AppCommand: ParsableCommand {
             }
         }
 
-        say("link connecting \(link)")
+        say("link connecting \(link)" + (security == .none ? "" : " security=curve"))
         var loop = GuestLoop(link: appLink, core: core, control: controlSocket)
         let code = loop.run()
         if code != 0 { throw ExitCode(code) }

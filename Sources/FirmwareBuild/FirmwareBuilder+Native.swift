@@ -7,8 +7,8 @@ extension FirmwareBuilder {
     /// - Returns: the path of the executable (`OUTPUT/native/STEM`); run it with an iteration count.
     /// - Throws: `FirmwareBuildError` for a WAT module (there is no native form) or a compile error.
     public func buildNativeBaseline(_ source: FirmwareModuleSource) throws(FirmwareBuildError) -> String {
-        guard !source.isWAT else {
-            throw FirmwareBuildError(module: source.stem, message: "a WAT module has no native baseline")
+        guard !source.isWAT, !source.isRust else {
+            throw FirmwareBuildError(module: source.stem, message: "only a C module has a native baseline")
         }
         let directory = URL(fileURLWithPath: outputDirectory).appendingPathComponent("native").path
         do {

@@ -19,8 +19,8 @@ public struct FirmwareModuleSource: Sendable, Hashable {
     /// (`source`, `defines`), normalised to `key = value` lines.
     public var embeddedManifest: String
 
-    /// The build-only key `toolchain`: `wasi-c` (Debian's clang-14 and wasi-libc) or `rust`
-    /// (Debian's rustc for wasm32-unknown-unknown); empty for freestanding C and WAT.
+    /// The build-only key `toolchain`: `wasi-c` (Debian's clang-14 and wasi-libc); empty for
+    /// freestanding C, WAT and Rust (chosen by the source's suffix).
     public var toolchain: String = ""
 
     /// Whether the source is WebAssembly text (assembled in-process) rather than C.
@@ -53,7 +53,7 @@ public struct FirmwareBuildError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Compiles the modules under `firmware-mock/modules` to `.wasm` with the Swift toolchain's clang
-/// (C) or WasmKit's in-process assembler (WAT), appends each module's manifest as the
+/// (C), Debian's rustc (Rust, `FirmwareBuilder+Rust.swift`) or WasmKit's in-process assembler (WAT), appends each module's manifest as the
 /// `splitsoc.manifest` custom section, and validates the result.
 ///
 /// Outputs are cached by a content hash of everything that goes into them (source, manifest, SDK
@@ -172,8 +172,8 @@ public struct FirmwareBuilder: Sendable {
         guard let source else {
             throw FirmwareBuildError(module: stem, message: "manifest \(manifestPath) has no 'source' key")
         }
-        guard ["", "wasi-c", "rust"].contains(toolchain) else {
-            throw FirmwareBuildError(module: stem, message: "unknown toolchain '\(toolchain)' (wasi-c, rust)")
+        guard ["", "wasi-c"].contains(toolchain) else {
+            throw FirmwareBuildError(module: stem, message: "unknown toolchain '\(toolchain)' (wasi-c; Rust is chosen by the .rs source)")
         }
         var described = FirmwareModuleSource(
             stem: stem, manifestPath: manifestPath,
@@ -210,12 +210,13 @@ public struct FirmwareBuilder: Sendable {
         hash.update(sourceText)
         hash.update(source.embeddedManifest)
         hash.update(source.defines.joined(separator: " "))
-        if !source.isWAT {
-            let (tool, arguments) = try recipe(for: source, output: "OUT")
+        if source.isRust {
+            hashRustInputs(into: &hash)
+        } else if !source.isWAT {
+            let (tool, arguments) = recipe(for: source, output: "OUT")
             hash.update(tool)
             hash.update(arguments.joined(separator: " "))
             hash.update((try? String(contentsOfFile: sdkDirectory + "/splitsoc.h", encoding: .utf8)) ?? "")
-            hash.update((try? String(contentsOfFile: sdkDirectory + "/rust/src/lib.rs", encoding: .utf8)) ?? "")
         }
         let digest = hash.hexDigest
         let output = URL(fileURLWithPath: outputDirectory).appendingPathComponent(source.stem + ".wasm").path
@@ -231,7 +232,10 @@ public struct FirmwareBuilder: Sendable {
             throw FirmwareBuildError(module: source.stem, message: "cannot create \(outputDirectory): \(error)")
         }
 
-        var bytes = source.isWAT ? try assemble(source, text: sourceText) : try compile(source, output: output)
+        var bytes =
+            source.isWAT
+            ? try assemble(source, text: sourceText)
+            : source.isRust ? try compileRust(source, output: output) : try compile(source, output: output)
         bytes = WasmCustomSection.appending(
             name: "splitsoc.manifest", payload: Array(source.embeddedManifest.utf8), to: bytes)
         try Self.validate(bytes, module: source.stem)
@@ -257,8 +261,7 @@ public struct FirmwareBuilder: Sendable {
     private func compile(_ source: FirmwareModuleSource, output: String) throws(FirmwareBuildError) -> [UInt8] {
         let linked = output + ".linked-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: linked) }
-        if source.toolchain == "rust" { try buildRustSDK(for: source) }
-        let (tool, arguments) = try recipe(for: source, output: linked)
+        let (tool, arguments) = recipe(for: source, output: linked)
         try run(tool, arguments, module: source.stem)
         guard let data = FileManager.default.contents(atPath: linked) else {
             throw FirmwareBuildError(module: source.stem, message: "\(tool) wrote no output")

@@ -3,6 +3,9 @@ import ArgumentParser
 import CoreProcessSupport
 import Foundation
 import RTCore
+import SoCCommandLine
+import SoCLinkZMQ
+import SoCParameters
 import SoCWire
 
 /// `splitsoc-rt`: the real-time core process (docs/process-interfaces.md).
@@ -26,16 +29,16 @@ public struct RTCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Clock mode: real (CLOCK_MONOTONIC) or virtual (lockstep with the application core).", valueName: "real|virtual"))
     var clock: ClockChoice = .real
 
-    @Option(help: ArgumentHelp("Virtual clock: ticks per grant.", valueName: "ticks"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Virtual clock: ticks per grant (\(Parameter.quantum.span)).", valueName: "ticks"))
     var quantum: Int = 10
 
-    @Option(help: ArgumentHelp("Run this many seconds (virtual clock: virtual seconds), then exit.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run this many seconds (virtual clock: virtual seconds), then exit (\(Parameter.duration.span)).", valueName: "seconds"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Run this many ticks, then exit.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run this many ticks, then exit.", valueName: "n"))
     var ticks: UInt64?
 
-    @Option(help: ArgumentHelp("Seed of the plant noise and fault injection.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the plant noise and fault injection (0 or more).", valueName: "n"))
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Write the run's trace to this file (docs/trace-format.md).", valueName: "file"))
@@ -47,32 +50,45 @@ public struct RTCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Bind a PUB socket here and publish a JSON status line every 100 ms.", valueName: "endpoint"))
     var status: String?
 
-    @Option(help: ArgumentHelp("Operator setpoint (milli-°C; milli-rad/s on a motor board).", valueName: "milli-units"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Operator setpoint, may be negative: milli-°C within the board's [limits] setpoint_min_mC...setpoint_max_mC; on a motor board milli-rad/s, \(Parameter.motorSpeedSetpoint.bounds) as [plant] speed_setpoint_mrad_s.", valueName: "milli-units"))
     var setpoint: Int32?
 
-    @Option(help: ArgumentHelp("Ambient temperature (milli-°C).", valueName: "milli-°C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Ambient temperature, may be negative: \(Parameter.ambientTemperature.span), as [plant] ambient_mC.", valueName: "milli-°C"))
     var ambient: Int32?
 
     @Option(help: ArgumentHelp("Apply the inputs in this file at their ticks (lines `TICK setpoint|ambient|sensor|i2c-nack VALUE`).", valueName: "file"))
     var stimuli: String?
 
-    @Option(name: .customLong("heartbeat-ms"), help: ArgumentHelp("Heartbeat interval (ms).", valueName: "ms"))
+    @Option(name: .customLong("heartbeat-ms"), parsing: .unconditional, help: ArgumentHelp("Heartbeat interval (\(Parameter.heartbeatInterval.span)).", valueName: "ms"))
     var heartbeatMilliseconds: UInt16 = 50
 
-    @Option(name: .customLong("liveness-ms"), help: ArgumentHelp("Peer liveness timeout (ms).", valueName: "ms"))
+    @Option(name: .customLong("liveness-ms"), parsing: .unconditional, help: ArgumentHelp("Peer liveness timeout (\(Parameter.livenessTimeout.span)), greater than --heartbeat-ms.", valueName: "ms"))
     var livenessMilliseconds: UInt16 = 250
 
-    @Option(name: .customLong("ack-timeout-ms"), help: ArgumentHelp("Virtual clock: how long to wait for a TickAck (ms).", valueName: "ms"))
+    @Option(name: .customLong("ack-timeout-ms"), parsing: .unconditional, help: ArgumentHelp("Virtual clock: how long to wait for a TickAck (\(Parameter.ackTimeout.span)).", valueName: "ms"))
     var ackTimeoutMilliseconds: UInt32 = 2000
 
-    @Option(name: .customLong("rt-priority"), help: ArgumentHelp("Run the tick thread SCHED_FIFO at this priority (1-99).", valueName: "1-99"))
+    @Option(name: .customLong("rt-priority"), parsing: .unconditional, help: ArgumentHelp("Run the tick thread SCHED_FIFO at this priority (\(Parameter.realTimePriority.span)).", valueName: "1-99"))
     var rtPriority: Int32?
 
-    @Option(help: ArgumentHelp("Pin the tick thread to this CPU.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pin the tick thread to this CPU (\(Parameter.cpu.span)).", valueName: "n"))
     var cpu: Int32?
 
     @Flag(help: "Lock the process's memory (mlockall).")
     var mlock = false
+
+    @Option(
+        name: .customLong("curve-secret-key"),
+        help: ArgumentHelp("Authenticate the link with CURVE as its server, with this secret key (splitsoc keys generate).", valueName: "file.key"))
+    var curveSecretKey: String?
+
+    @Option(
+        name: .customLong("curve-allow"),
+        help: ArgumentHelp("With --curve-secret-key: allow the application core holding this public key (repeatable: the allow-list).", valueName: "file.pub"))
+    var curveAllow: [String] = []
+
+    @Flag(name: .customLong("allow-shared-ipc-dir"), help: "Bind an ipc:// link even in a directory other users can open (or an abstract socket).")
+    var allowSharedIPCDirectory = false
 
     @Flag(name: .customLong("bench-lateness"), help: "Benchmark: run the tick loop alone (no link) and print wake-up lateness p50/p99/max.")
     var benchLateness = false
@@ -85,20 +101,69 @@ public struct RTCommand: ParsableCommand {
 
     public mutating func validate() throws {
         if link == nil && !benchLateness { throw ValidationError("--link ENDPOINT is required") }
-        guard (1...10_000).contains(quantum) else { throw ValidationError("--quantum must be 1...10000 ticks") }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
-        if let ticks, ticks == 0 { throw ValidationError("--ticks must be positive") }
-        if let rtPriority, !(1...99).contains(rtPriority) { throw ValidationError("--rt-priority must be 1...99") }
-        if let cpu, cpu < 0 { throw ValidationError("--cpu must be ≥ 0") }
-        guard heartbeatMilliseconds > 0, livenessMilliseconds > heartbeatMilliseconds else {
-            throw ValidationError("--liveness-ms must be greater than --heartbeat-ms (> 0)")
-        }
+        try validateNumbers()
+        let boardDescription: BoardDescription
         do {
-            _ = try BoardLocator.load(board)
+            boardDescription = try BoardLocator.load(board)
         } catch {
             throw ValidationError("bad --board: \(error.description)")
         }
-        _ = try loadStimuli()
+        try validate(against: boardDescription, stimuli: try loadStimuli())
+        _ = try loadLinkSecurity()
+    }
+
+    /// The ranges of `Parameter`, the same as the board file's where a board key sets the same value.
+    func validateNumbers() throws(ValidationError) {
+        try Parameter.quantum.validate(quantum, flag: "--quantum")
+        try Parameter.duration.validate(duration, flag: "--duration")
+        try Parameter.ticks.validate(ticks, flag: "--ticks")
+        try Parameter.ambientTemperature.validate(ambient, flag: "--ambient")
+        try Parameter.heartbeatInterval.validate(heartbeatMilliseconds, flag: "--heartbeat-ms")
+        try Parameter.livenessTimeout.validate(livenessMilliseconds, flag: "--liveness-ms")
+        try Parameter.ackTimeout.validate(ackTimeoutMilliseconds, flag: "--ack-timeout-ms")
+        try Parameter.realTimePriority.validate(rtPriority, flag: "--rt-priority")
+        try Parameter.cpu.validate(cpu, flag: "--cpu")
+        guard livenessMilliseconds > heartbeatMilliseconds else {
+            throw ValidationError(
+                "--liveness-ms \(livenessMilliseconds) must be greater than --heartbeat-ms \(heartbeatMilliseconds)")
+        }
+    }
+
+    /// What depends on the board: the operator setpoint (flag and stimuli) within the board's
+    /// limits, and a duration of at least one tick.
+    func validate(against board: BoardDescription, stimuli: [Stimulus]) throws(ValidationError) {
+        let setpoints = board.operatorSetpointRange
+        try setpoints.validate(setpoint, flag: "--setpoint")
+        for stimulus in stimuli where stimulus.kind == .operatorSetpoint {
+            if let refusal = setpoints.refusal(of: stimulus.value, as: "setpoint") {
+                throw ValidationError("bad --stimuli: \(self.stimuli ?? ""): tick \(stimulus.tick): \(refusal)")
+            }
+        }
+        if let duration, (duration * Double(board.tickHz)).rounded() < 1 {
+            throw ValidationError(
+                "--duration \(duration) is shorter than one tick of board \(board.name) (\(board.tickHz) ticks per second)")
+        }
+    }
+
+    /// The link security the flags ask for.
+    /// - Throws: `ValidationError` for an incomplete pair of flags, an inproc:// link, or a bad key file.
+    func loadLinkSecurity() throws -> RTLinkSecurity {
+        guard let curveSecretKey else {
+            if !curveAllow.isEmpty { throw ValidationError("--curve-allow needs --curve-secret-key FILE.key") }
+            return RTLinkSecurity(allowSharedIPCDirectory: allowSharedIPCDirectory)
+        }
+        guard !curveAllow.isEmpty else {
+            throw ValidationError("--curve-secret-key needs at least one --curve-allow FILE.pub (the application cores allowed to connect)")
+        }
+        do {
+            let security = try RTLinkSecurity.curveServer(secretKeyPath: curveSecretKey, allowPaths: curveAllow)
+            guard security.supports(endpoint: link ?? "") else {
+                throw ValidationError("CURVE needs a tcp:// or ipc:// --link (inproc:// has no handshake), not \(link ?? "")")
+            }
+            return RTLinkSecurity(security: security, allowSharedIPCDirectory: allowSharedIPCDirectory)
+        } catch let error as LinkKeyFileError {
+            throw ValidationError("bad key file \(error)")
+        }
     }
 
     func loadStimuli() throws -> [Stimulus] {
@@ -131,7 +196,8 @@ public struct RTCommand: ParsableCommand {
             tracePath: trace, summaryPath: summary, statusEndpoint: status,
             heartbeatMilliseconds: heartbeatMilliseconds, livenessMilliseconds: livenessMilliseconds,
             ackTimeoutMilliseconds: ackTimeoutMilliseconds,
-            threadSettings: ThreadSettings(priority: rtPriority, cpu: cpu, lockMemory: mlock))
+            threadSettings: ThreadSettings(priority: rtPriority, cpu: cpu, lockMemory: mlock),
+            linkSecurity: try loadLinkSecurity())
         if benchLateness {
             LatenessBenchmark.run(configuration, seconds: duration ?? 5)
             return

@@ -20,6 +20,8 @@ struct RTConfiguration {
     var livenessMilliseconds: UInt16
     var ackTimeoutMilliseconds: UInt32
     var threadSettings: ThreadSettings
+    /// CURVE and the ipc directory rule (`--curve-*`, `--allow-shared-ipc-dir`).
+    var linkSecurity = RTLinkSecurity()
 
     var modeName: String { clockMode == .virtual ? "virtual" : "real" }
 

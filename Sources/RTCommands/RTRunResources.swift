@@ -16,9 +16,16 @@ struct RTRunResources {
         let exitCode: Int32
     }
 
-    /// Opens the trace (writing its header), binds the link and, if asked, the status endpoint.
+    /// Checks that an ipc:// link is in a private directory, opens the trace (writing its header),
+    /// starts the CURVE authenticator if asked, binds the link and, if asked, the status endpoint.
     /// - Throws: `StartFailure` after printing what went wrong.
     static func open(_ configuration: RTConfiguration, clock: String, quantum: Int) throws(StartFailure) -> RTRunResources {
+        // Checked first, so a refused start leaves no trace file behind.
+        let security = configuration.linkSecurity
+        if !security.allowSharedIPCDirectory, let problem = IPCDirectoryCheck.problem(endpoint: configuration.link) {
+            warn("splitsoc-rt: \(problem)")
+            throw StartFailure(exitCode: 64)
+        }
         let board = configuration.board
         let writer: TraceWriter
         do {
@@ -32,8 +39,10 @@ struct RTRunResources {
         let transport: ZMQRouterFrameTransport
         do {
             context = try ZMQContext()
+            try security.prepare(context)
             // A ROUTER, so the link layer knows which connection owns the session (SPEC §4.7).
-            transport = try ZMQRouterFrameTransport.bind(endpoint: configuration.link, context: context)
+            transport = try ZMQRouterFrameTransport.bind(
+                endpoint: configuration.link, context: context, options: .init(security: security.security))
         } catch {
             warn("splitsoc-rt: cannot bind \(configuration.link): \(error)")
             throw StartFailure(exitCode: 69)

@@ -61,6 +61,7 @@ struct RunSummary {
             "link":{\(c.jsonMembers),"acks_ignored":\(link?.acksIgnored ?? 0),"ack_timeouts":\(link?.ackTimeouts ?? 0),\
             "sessions_ended_by_supervisor":\(link?.sessionsEndedBySupervisor ?? 0),\
             "tx_dropped":\((link?.txDropped ?? 0) &+ node.outbound.overruns),"inbound_overruns":\(node.inbound.overruns)},\
+            "link_security":\(configuration.linkSecurity.summaryJSON),\
             "tasks":{\(taskJSON)},\
             "lateness_us":\(hist(tickLateness)),"rtt_us":\(hist(roundTrip)),"thread":\(settings.json),\
             "final_process_milli":\(Int(node.trueProcessValue.rounded()))}

@@ -1,3 +1,5 @@
+import SoCParameters
+
 extension BoardDescription {
     /// Reads a board from TOML-subset text.
     /// - Parameters:
@@ -42,7 +44,7 @@ extension BoardDescription {
 
         i2cBus = try r.int("i2c", "bus", default: 1, range: 0...7)
         i2cAddress = try r.int("i2c", "address", default: 0x48, range: 0x08...0x77)
-        i2cNackPermille = try r.int("i2c", "nack_permille", default: 0, range: 0...1000)
+        i2cNackPermille = try r.int("i2c", "nack_permille", default: 0, range: Parameter.i2cNack.bounds)
 
         pwmChannel = try r.int("pwm", "channel", default: 0, range: 0...15)
         pwmFrequencyHz = try r.int("pwm", "frequency_hz", default: 1000, range: 1...1_000_000)
@@ -53,7 +55,7 @@ extension BoardDescription {
         thermalMassJoulesPerKelvin = try r.double("plant", "thermal_mass_J_per_K", default: 500, range: 0.001...1e9)
         heaterMaxWatts = try r.double("plant", "heater_max_W", default: 100, range: 0...1e6)
         lossWattsPerKelvin = try r.double("plant", "loss_W_per_K", default: 1.0, range: 0...1e6)
-        ambientMilliC = try r.int("plant", "ambient_mC", default: 20_000, range: -50_000...100_000)
+        ambientMilliC = try r.int("plant", "ambient_mC", default: 20_000, range: Parameter.ambientTemperature.bounds)
         initialMilliC = try r.int("plant", "initial_mC", default: ambientMilliC, range: -50_000...200_000)
         sensorNoiseMilliC = try r.double("plant", "sensor_noise_mC", default: 50, range: 0...100_000)
         plantSubsteps = try r.int("plant", "substeps", default: 1, range: 1...1000)
@@ -64,12 +66,14 @@ extension BoardDescription {
         motorSupplyVolts = try r.double("plant", "supply_V", default: 12, range: 0...1000)
         motorLoadTorque = try r.double("plant", "load_torque_N_m", default: 0, range: 0...100)
         encoderCountsPerRevolution = try r.int("encoder", "counts_per_rev", default: 2048, range: 1...1_000_000)
-        motorSetpointMilliRadPerSecond = try r.int("plant", "speed_setpoint_mrad_s", default: 200_000, range: -10_000_000...10_000_000)
+        motorSetpointMilliRadPerSecond = try r.int(
+            "plant", "speed_setpoint_mrad_s", default: 200_000, range: Parameter.motorSpeedSetpoint.bounds)
 
         heaterDutyMaxPermille = try r.int("limits", "heater_duty_max_permille", default: 1000, range: 0...1000)
-        setpointMinMilliC = try r.int("limits", "setpoint_min_mC", default: 0, range: -50_000...200_000)
-        setpointMaxMilliC = try r.int("limits", "setpoint_max_mC", default: 90_000, range: -50_000...200_000)
-        defaultSetpointMilliC = try r.int("limits", "default_setpoint_mC", default: 40_000, range: -50_000...200_000)
+        let setpointLimit = Parameter.temperatureSetpointLimit.bounds
+        setpointMinMilliC = try r.int("limits", "setpoint_min_mC", default: 0, range: setpointLimit)
+        setpointMaxMilliC = try r.int("limits", "setpoint_max_mC", default: 90_000, range: setpointLimit)
+        defaultSetpointMilliC = try r.int("limits", "default_setpoint_mC", default: 40_000, range: setpointLimit)
         motorDutyLimitPermille = try r.int("limits", "motor_duty_max_permille", default: 1000, range: 0...1000)
         dutyRateLimitPermillePerTick = try r.int("limits", "duty_rate_limit_permille_per_tick", default: 0, range: 0...2000)
         commandDefaultValidTicks = try r.int("limits", "command_valid_ticks", default: tickHz / 2, range: 1...65_535)

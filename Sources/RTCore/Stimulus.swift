@@ -1,3 +1,5 @@
+import SoCParameters
+
 /// A simulated sensor fault (the `sensor` stimulus).
 public enum SensorFaultMode: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     /// No fault.
@@ -56,8 +58,8 @@ public struct Stimulus: Sendable, BitwiseCopyable, Equatable {
                     throw BoardError(source: source, line: lineNumber, message: "'\(value)' is not an integer")
                 }
                 let kind: InboundKind = words[1] == "setpoint" ? .operatorSetpoint : words[1] == "ambient" ? .ambient : .i2cNack
-                if kind == .i2cNack && !(0...1000).contains(number) {
-                    throw BoardError(source: source, line: lineNumber, message: "i2c-nack must be 0...1000 ‰")
+                if let refusal = rangeRefusal(of: number, kind: kind, word: String(words[1])) {
+                    throw BoardError(source: source, line: lineNumber, message: refusal)
                 }
                 result.append(Stimulus(tick: tick, kind: kind, value: number))
             case "sensor":
@@ -75,5 +77,15 @@ public struct Stimulus: Sendable, BitwiseCopyable, Equatable {
         }
         return result.enumerated().sorted { $0.element.tick != $1.element.tick ? $0.element.tick < $1.element.tick : $0.offset < $1.offset }
             .map(\.element)
+    }
+
+    /// An ambient or I2C NACK value outside the board file's range for the same key, refused in
+    /// the same words (a setpoint's range depends on the board, checked by `splitsoc-rt`).
+    private static func rangeRefusal(of value: Int32, kind: InboundKind, word: String) -> String? {
+        switch kind {
+        case .ambient: return Parameter.ambientTemperature.refusal(of: value, as: word)
+        case .i2cNack: return Parameter.i2cNack.refusal(of: value, as: word)
+        default: return nil
+        }
     }
 }

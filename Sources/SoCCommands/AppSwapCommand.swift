@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 /// `splitsoc app`: talks to a running application core's control socket (`splitsoc-app --control`).
 struct AppControlCommand: ParsableCommand {
@@ -15,8 +17,12 @@ struct AppControlOptions: ParsableArguments {
     @Option(help: "The application core's control endpoint (splitsoc-app --control; `splitsoc demo` prints it).")
     var control: String
 
-    @Option(help: "How long to wait for the reply, in milliseconds.")
+    @Option(parsing: .unconditional, help: "How long to wait for the reply (\(Parameter.replyTimeout.span)).")
     var timeoutMs: Int32 = 10_000
+
+    func validate() throws {
+        try Parameter.replyTimeout.validate(timeoutMs, flag: "--timeout-ms")
+    }
 
     var client: AppControlClient { AppControlClient(endpoint: control, timeoutMilliseconds: timeoutMs) }
 

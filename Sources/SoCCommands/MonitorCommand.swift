@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +27,7 @@ struct MonitorCommand: ParsableCommand {
     @Option(name: .customLong("telemetry"), help: "The application core's telemetry endpoint (splitsoc-app --telemetry).")
     var appTelemetry: String?
 
-    @Option(help: "Stop after this many seconds (default: until Ctrl-C).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds (\(Parameter.duration.span); default: until Ctrl-C).")
     var duration: Double?
 
     @Flag(help: "Print plain lines even on a terminal.")
@@ -38,7 +40,7 @@ struct MonitorCommand: ParsableCommand {
         guard rtStatus != nil || appTelemetry != nil else {
             throw ValidationError("give --status ENDPOINT, --telemetry ENDPOINT or both")
         }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        try Parameter.duration.validate(duration, flag: "--duration")
     }
 
     func run() throws {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Histogram
+import SoCCommandLine
+import SoCParameters
 import SoCWire
 import ZeroMQ
 
@@ -33,16 +35,16 @@ public struct PingCommand: ParsableCommand {
     @Option(help: "Transport to measure: ipc, tcp or both.")
     public var transport: TransportChoice = .both
 
-    @Option(help: "Round trips to measure per transport and mode (after the warm-up).")
+    @Option(parsing: .unconditional, help: "Round trips to measure per transport and mode, after the warm-up (\(Parameter.pingCount.bounds)).")
     public var count: Int = 10_000
 
-    @Option(help: "Round trips before measuring (not recorded).")
+    @Option(parsing: .unconditional, help: "Round trips before measuring, not recorded (\(Parameter.pingWarmup.bounds)).")
     public var warmup: Int = 200
 
-    @Option(help: "Bytes per raw-baseline message (default: the size of one v1 Sample frame, \(PingCommand.frameSize), so both modes carry the same bytes).")
+    @Option(parsing: .unconditional, help: "Bytes per raw-baseline message, \(Parameter.messageSize.bounds) (default: the size of one v1 Sample frame, \(PingCommand.frameSize), so both modes carry the same bytes).")
     public var payload: Int?
 
-    @Option(help: "Round trips per second, raw and framed sharing one schedule (default: back to back). With a rate, late replies are corrected for coordinated omission.")
+    @Option(parsing: .unconditional, help: "Round trips per second, \(Parameter.pingRate.bounds), raw and framed sharing one schedule (default: back to back). With a rate, late replies are corrected for coordinated omission.")
     public var rate: Double?
 
     @Option(help: ArgumentHelp("Internal: run as the echo side connected to ENDPOINT.", visibility: .hidden))
@@ -57,18 +59,14 @@ public struct PingCommand: ParsableCommand {
     static let frameSize = Wire.headerSize + Sample.payloadSize
 
     public func validate() throws {
-        guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count)).") }
-        guard warmup >= 0 else { throw ValidationError("--warmup cannot be negative (got \(warmup)).") }
-        if let payload, !(1...PingCommand.maxPayload).contains(payload) {
-            throw ValidationError("--payload must be between 1 and \(PingCommand.maxPayload) bytes (got \(payload)).")
-        }
-        if let rate, !(rate > 0 && rate <= 1_000_000) {
-            throw ValidationError("--rate must be between 0 and 1000000 round trips per second (got \(rate)).")
-        }
+        try Parameter.pingCount.validate(count, flag: "--count")
+        try Parameter.pingWarmup.validate(warmup, flag: "--warmup")
+        try Parameter.messageSize.validate(payload, flag: "--payload")
+        try Parameter.pingRate.validate(rate, flag: "--rate")
     }
 
-    /// Largest raw payload (1 MiB: far above any bridge frame; keeps buffers bounded).
-    static let maxPayload = 1 << 20
+    /// Largest raw payload, the echo's buffer size (1 MiB: far above any bridge frame; keeps buffers bounded).
+    static let maxPayload = Parameter.messageSize.bounds.upperBound
 
     public func run() throws {
         if let echo {

@@ -39,11 +39,11 @@ final class PingSession {
         self.transport = transport
         self.context = context
         self.settings = settings
-        var template = Array("/tmp/ssoc-ping-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw PingError(description: "cannot create a temporary directory under /tmp (errno \(errno))")
+        do {
+            directory = try PrivateDirectory.create(prefix: "ssoc-ping").path
+        } catch {
+            throw PingError(description: error.localizedDescription)
         }
-        directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit {

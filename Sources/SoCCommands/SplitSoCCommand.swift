@@ -14,6 +14,7 @@ public struct SplitSoCCommand: ParsableCommand {
             BenchCommand.self,
             ScenarioCommand.self,
             RelayCommand.self,
+            KeysCommand.self,
         ]
     )
 

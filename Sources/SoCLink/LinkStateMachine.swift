@@ -161,6 +161,8 @@ public struct LinkStateMachine: ~Copyable {
     public private(set) var lastEstablishmentWasTakeover = false
     private var lastTimerCheckAt: UInt64?
     private var rejectCredit = RejectCredit()
+    /// Strangers share their own budget, so a flood from one cannot silence the Rejects the owner needs.
+    private var foreignRejectCredit = RejectCredit()
     private var lastHeardAt: UInt64 = 0
     private var nextHeartbeatAt: UInt64 = 0
     private var nextHelloAt: UInt64 = 0
@@ -250,7 +252,8 @@ public struct LinkStateMachine: ~Copyable {
         _ error: DecodeError, peek: (type: UInt8, sequence: UInt32)?, from peer: LinkPeer = .only, now: UInt64
     ) -> LinkAction {
         counters.malformed += 1
-        if isForeign(peer) {
+        let foreign = isForeign(peer)
+        if foreign {
             counters.foreignFrames += 1
         } else if state.isEstablished && error.kind == .checksumMismatch {
             counters.corrupted += 1
@@ -259,7 +262,8 @@ public struct LinkStateMachine: ~Copyable {
         let code: RejectCode =
             error.kind == .unsupportedVersion && peek?.type == MessageType.hello.rawValue
             ? .versionMismatch : .malformedFrame
-        return rejectIfAllowed(Reject(code: code, refusedType: peek?.type ?? 0, refusedSequence: peek?.sequence ?? 0), now: now)
+        let reject = Reject(code: code, refusedType: peek?.type ?? 0, refusedSequence: peek?.sequence ?? 0)
+        return rejectIfAllowed(reject, now: now, foreign: foreign)
     }
 
     /// Whether a frame from `peer` comes from a connection other than the owner of the established
@@ -535,8 +539,9 @@ public struct LinkStateMachine: ~Copyable {
     private mutating func foreignFrame(_ frame: Frame, now: UInt64) -> LinkAction {
         counters.foreignFrames += 1
         switch frame.message {
-        case .hello: return reject(.sessionMismatch, frame, now: now)
-        case .heartbeat, .sample, .tickGrant, .command, .moduleEvent, .tickAck: return reject(.notReady, frame, now: now)
+        case .hello: return reject(.sessionMismatch, frame, now: now, foreign: true)
+        case .heartbeat, .sample, .tickGrant, .command, .moduleEvent, .tickAck:
+            return reject(.notReady, frame, now: now, foreign: true)
         case .helloAck, .reject, .goodbye: return .none
         }
     }
@@ -546,13 +551,16 @@ public struct LinkStateMachine: ~Copyable {
         return reject(.unexpectedMessage, frame, now: now)
     }
 
-    private mutating func reject(_ code: RejectCode, _ frame: Frame, now: UInt64) -> LinkAction {
-        rejectIfAllowed(Reject(code: code, refusedType: frame.message.type.rawValue, refusedSequence: frame.sequence), now: now)
+    private mutating func reject(_ code: RejectCode, _ frame: Frame, now: UInt64, foreign: Bool = false) -> LinkAction {
+        let reject = Reject(code: code, refusedType: frame.message.type.rawValue, refusedSequence: frame.sequence)
+        return rejectIfAllowed(reject, now: now, foreign: foreign)
     }
 
-    /// Sends `reject` unless the rate limit (SPEC §4.4: 20 per second, bursts of 20) is used up.
-    private mutating func rejectIfAllowed(_ reject: Reject, now: UInt64) -> LinkAction {
-        guard rejectCredit.take(now: now) else {
+    /// Sends `reject` unless the rate limit (SPEC §4.4: 20 per second, bursts of 20) is used up;
+    /// strangers of an established session draw on a budget of their own (SPEC §4.7).
+    private mutating func rejectIfAllowed(_ reject: Reject, now: UInt64, foreign: Bool) -> LinkAction {
+        let allowed = foreign ? foreignRejectCredit.take(now: now) : rejectCredit.take(now: now)
+        guard allowed else {
             counters.rejectsSuppressed += 1
             return .none
         }

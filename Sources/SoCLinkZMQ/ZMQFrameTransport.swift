@@ -20,15 +20,22 @@ public final class ZMQFrameTransport: FrameTransport {
         public var lingerMilliseconds: Int32
         /// `ZMQ_RECONNECT_IVL` in milliseconds (the connecting side's retry period).
         public var reconnectIntervalMilliseconds: Int32
+        /// Authentication and encryption of the link (`LinkSecurity`); applied before bind/connect.
+        public var security: LinkSecurity
 
         /// - Parameters:
         ///   - highWaterMark: default 10 000 messages (seconds of frames at link rates).
         ///   - lingerMilliseconds: default 0.
         ///   - reconnectIntervalMilliseconds: default 100 (libzmq's own default).
-        public init(highWaterMark: Int32 = 10_000, lingerMilliseconds: Int32 = 0, reconnectIntervalMilliseconds: Int32 = 100) {
+        ///   - security: default `.none`; CURVE needs a `tcp://` or `ipc://` endpoint.
+        public init(
+            highWaterMark: Int32 = 10_000, lingerMilliseconds: Int32 = 0, reconnectIntervalMilliseconds: Int32 = 100,
+            security: LinkSecurity = .none
+        ) {
             self.highWaterMark = highWaterMark
             self.lingerMilliseconds = lingerMilliseconds
             self.reconnectIntervalMilliseconds = reconnectIntervalMilliseconds
+            self.security = security
         }
     }
 
@@ -52,6 +59,7 @@ public final class ZMQFrameTransport: FrameTransport {
         try socket.setOption(.receiveHighWaterMark, to: options.highWaterMark)
         try socket.setOption(.reconnectInterval, to: options.reconnectIntervalMilliseconds)
         if immediate { try socket.setOption(.immediate, to: 1) }
+        try applySecurity(options.security, to: socket, context: context)
         return socket
     }
 

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// A libzmq context: the owner of the I/O threads and of every socket created from it.
 ///
@@ -10,6 +11,8 @@ import CZeroMQ
 public final class ZMQContext: @unchecked Sendable {
     /// The C handle. Valid until `deinit`.
     let handle: UnsafeMutableRawPointer
+    /// The context's ZAP handler, started on first use and stopped before `zmq_ctx_term`.
+    private let authenticator = Mutex<ZMQZAPAuthenticator?>(nil)
 
     /// Creates a context.
     /// - Parameter ioThreads: the size of libzmq's I/O thread pool (`ZMQ_IO_THREADS`, default 1);
@@ -38,7 +41,23 @@ public final class ZMQContext: @unchecked Sendable {
         _ = system_zmq_ctx_shutdown(handle)
     }
 
+    /// The context's ZAP authenticator (ZeroMQ RFC 27), started on first use: the handler libzmq asks
+    /// before letting a client into a CURVE server socket of this context. Start it before binding a
+    /// CURVE server (`ZMQZAPAuthenticator` says why). It runs until the context is shut down or destroyed.
+    /// - Throws: `ZMQError` when its socket cannot be bound (`.addressInUse`: something else already
+    ///   bound `inproc://zeromq.zap.01` in this context) or its thread cannot start.
+    public func zapAuthenticator() throws(ZMQError) -> ZMQZAPAuthenticator {
+        try authenticator.withLock { slot throws(ZMQError) -> ZMQZAPAuthenticator in
+            if let existing = slot { return existing }
+            let started = try ZMQZAPAuthenticator(contextHandle: handle)
+            slot = started
+            return started
+        }
+    }
+
     deinit {
+        // The authenticator's socket does not hold the context, so it is still open: close it first.
+        authenticator.withLock { $0 }?.close()
         // Every socket holds its context, so none is open here and zmq_ctx_term returns promptly.
         while system_zmq_ctx_term(handle).errno == EINTR {}
     }

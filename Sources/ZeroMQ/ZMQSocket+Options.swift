@@ -35,6 +35,15 @@ public struct ZMQIntegerOption: RawRepresentable, Hashable, Sendable {
     public static var routerMandatory: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_ROUTER_MANDATORY) }
     /// Read-only: the socket type. The corresponding C constant is `ZMQ_TYPE`.
     public static var type: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_TYPE) }
+    /// 1: this socket is the CURVE server (it holds a secret key and authenticates clients through
+    /// ZAP); 0: not. The corresponding C constant is `ZMQ_CURVE_SERVER`.
+    public static var curveServer: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_CURVE_SERVER) }
+    /// Read-only: the security mechanism in use (`ZMQ_NULL` 0, `ZMQ_PLAIN` 1, `ZMQ_CURVE` 2). The
+    /// corresponding C constant is `ZMQ_MECHANISM`.
+    public static var mechanism: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_MECHANISM) }
+    /// Milliseconds a new connection may take to finish its security handshake (0: forever). The
+    /// corresponding C constant is `ZMQ_HANDSHAKE_IVL`.
+    public static var handshakeInterval: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_HANDSHAKE_IVL) }
     /// Read-only: the edge-triggered signalling descriptor (see zmq_getsockopt(3) before using it
     /// with epoll). The corresponding C constant is `ZMQ_FD`.
     public static var fileDescriptor: ZMQIntegerOption { ZMQIntegerOption(rawValue: ZMQ_FD) }

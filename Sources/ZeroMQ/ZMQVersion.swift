@@ -21,10 +21,11 @@ public struct ZMQVersion: Sendable, Hashable, CustomStringConvertible {
         return ZMQVersion(major: major, minor: minor, patch: patch)
     }
 
-    /// Whether the library was built with `capability` ("ipc", "curve", "draft", ...).
+    /// Whether the library was built with `capability` ("ipc", "curve", "draft", ...). CURVE needs
+    /// libzmq built with libsodium (Debian's is): check `has("curve")` before using `ZMQCurveKeyPair`.
     /// The corresponding C function is `zmq_has`.
     public static func has(_ capability: String) -> Bool {
-        capability.withCString { zmq_has($0) } == 1
+        capability.withCString { system_zmq_has($0) } == 1
     }
 
     /// "MAJOR.MINOR.PATCH".

@@ -101,7 +101,7 @@ struct AppSandboxProcessTests {
 
     @Test(
         "modules from the standard toolchains run in a scenario each, with the same trace digest twice",
-        arguments: ["wasi-regulator.toml", "rust-regulator.toml"])
+        arguments: ["wasi-regulator.toml", "normal-adc-rust.toml"])
     func toolchainScenariosAreDeterministic(file: String) throws {
         let directory = try #require(ScenarioFixtures.scenarioDirectory)
         let scenario = try Scenario.load(path: "\(directory)/\(file)")

@@ -549,6 +549,22 @@ struct ScenarioProcessTests {
         #expect(hog.isRunning, "the CPU hog ran for the whole third run")
     }
 
+    @Test("the Rust thermostat's scenario is deterministic and drives the plant exactly as the C one does")
+    func rustScenarioMatchesC() throws {
+        let directory = try #require(ScenarioFixtures.scenarioDirectory)
+        let runner = try Self.runner()
+        let rust = try Scenario.load(path: "\(directory)/normal-adc-rust.toml")
+        let first = runner.run(rust)
+        let second = runner.run(rust)
+        #expect(first.passed, "\(first.report)")
+        let digest = try #require(first.traceDigest)
+        #expect(second.traceDigest == digest, "same scenario, same seed, same digest")
+        // The trace holds samples, commands and actuator values, not module names: the same
+        // commands from the Rust port give the same bytes as the C original.
+        let c = runner.run(try Scenario.load(path: "\(directory)/normal-adc.toml"))
+        #expect(c.traceDigest == digest)
+    }
+
     @Test("seeded bridge faults keep a virtual-clock run deterministic: same frames corrupted, same digest")
     func seededBridgeFaultsAreDeterministic() throws {
         let directory = try #require(ScenarioFixtures.scenarioDirectory)

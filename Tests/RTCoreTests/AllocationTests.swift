@@ -78,4 +78,36 @@ struct AllocationTests {
         #expect(allocations == 0)
         #expect(node.supervisor.failSafeEntries == 21)
     }
+
+    @Test("Fail-safe by invalid commands, validated commands in fail-safe and recovery by the streak allocate nothing")
+    func recoveryStreak() throws {
+        let board = try Boards.load("thermo-adc")
+        let engine = RTEngine(
+            board: board, options: RTRunOptions(seed: 5), clock: VirtualClock(), traceTiming: false, origin: 0)
+        let node = engine.node
+        node.inbound.tryPush(InboundEvent(kind: .sessionEstablished))
+        engine.step()
+        func cycle() {
+            // Invalid targets (motor duty on a thermal board) until fail-safe, then valid heartbeats
+            // and commands (validated, not applied) until the streak recovers.
+            for _ in 0..<board.invalidCommandLimit { node.inbound.tryPush(.command(target: 3, value: 1, sequence: 1)) }
+            engine.step()
+            for _ in 0..<(board.recoveryTicks + 5) {
+                node.inbound.tryPush(InboundEvent(kind: .alive))
+                node.inbound.tryPush(.command(target: 1, value: 400))
+                engine.step()
+            }
+            while node.outbound.tryPop() != nil {}
+            while node.trace.tryPop() != nil {}
+            while node.uart.ring.tryPop() != nil {}
+        }
+        cycle()  // warm-up: first-use runtime work is not the tick's
+        splitsoc_alloc_enable()
+        for _ in 0..<10 { cycle() }
+        let allocations = splitsoc_alloc_count()
+        splitsoc_alloc_disable()
+        #expect(allocations == 0)
+        #expect(node.supervisor.recoveries == 11)
+        #expect(node.supervisor.state == .normal)
+    }
 }

@@ -105,5 +105,34 @@ struct ZMQMockingTests {
             #expect(throws: ZMQError.hostUnreachable) { _ = try socket.trySend(([1] as [UInt8]).span.bytes) }
         }
     }
+
+    @Test("a libzmq without CURVE makes key generation and derivation throw ENOTSUP (forced in the seam)")
+    func curveWithoutLibsodiumIsAnError() throws {
+        let secret = try ZMQCurveKeyPair.generate().secretKey
+        let trace = ZMQMocking.with([
+            .init("zmq_curve_keypair", .notSupported, count: 1), .init("zmq_curve_public", .notSupported, count: 1),
+        ]) {
+            #expect(throws: ZMQError.notSupported) { _ = try ZMQCurveKeyPair.generate() }
+            #expect(throws: ZMQError.notSupported) { _ = try ZMQCurveKeyPair(secretKey: secret) }
+        }
+        #expect(trace.filter { $0.hasPrefix("zmq_curve") } == ["zmq_curve_keypair", "zmq_curve_public"])
+    }
+
+    @Test("each CURVE option is exactly one zmq_setsockopt call, and a failure is thrown as is")
+    func curveServerOptionsAreSetInOrder() throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .dealer)
+        let pair = try ZMQCurveKeyPair.generate()
+        let trace = try ZMQMocking.with([]) {
+            try socket.setOption(.zapDomain, to: "d")
+            try socket.setOption(.curveServer, to: 1)
+            try socket.setOption(.curveSecretKey, to: pair.secretKey)
+        }
+        #expect(trace == ["zmq_setsockopt", "zmq_setsockopt", "zmq_setsockopt"])
+        let failed = ZMQMocking.with([.init("zmq_setsockopt", .contextTerminated, count: 1)]) {
+            #expect(throws: ZMQError.contextTerminated) { try socket.setOption(.curveServerKey, to: pair.publicKey) }
+        }
+        #expect(failed == ["zmq_setsockopt"])
+    }
 }
 #endif

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FirmwareBuild
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 /// `splitsoc bench`: latency and throughput experiments with same-run baselines.
 public struct BenchCommand: ParsableCommand {
@@ -94,12 +96,13 @@ struct BenchPeerCommand: ParsableCommand {
 
     @Option var endpoint: String
     @Option var mode: String = "echo"
-    @Option var batch: Int = 1
-    @Option var replySize: Int = 32
+    @Option(parsing: .unconditional) var batch: Int = 1
+    @Option(parsing: .unconditional) var replySize: Int = 32
 
     func validate() throws {
         guard ["echo", "sink"].contains(mode) else { throw ValidationError("--mode is echo or sink") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try Parameter.peerBatch.validate(batch, flag: "--batch")
+        try Parameter.messageSize.validate(replySize, flag: "--reply-size")
     }
 
     func run() throws {
@@ -114,7 +117,11 @@ struct BenchBurnCommand: ParsableCommand {
         commandName: "burn", abstract: "Application-core-like CPU load (started by splitsoc bench).", shouldDisplay: false)
 
     @Option var module: String
-    @Option var batch: Int = 100
+    @Option(parsing: .unconditional) var batch: Int = 100
+
+    func validate() throws {
+        try Parameter.benchSamples.validate(batch, flag: "--batch")
+    }
 
     func run() throws {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: module)))

@@ -32,8 +32,7 @@ final class BenchRunner {
         self.packageRoot = packageRoot
         self.quiet = quiet
         machine = MachineConditions.current()
-        socketDirectory = URL(fileURLWithPath: "/tmp/splitsoc-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        socketDirectory = try PrivateDirectory.create(prefix: "splitsoc-bench-\(getpid())")
     }
 
     deinit { try? FileManager.default.removeItem(at: socketDirectory) }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import FirmwareBuild
 import Foundation
+import RTCore
+import SoCCommandLine
+import SoCParameters
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +32,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The board: thermo-adc or thermo-i2c.")
     var board = "thermo-adc"
 
-    @Option(help: "How long the story runs, in seconds (at least 6).")
+    @Option(parsing: .unconditional, help: "How long the story runs (\(Parameter.demoDuration.span)).")
     var duration = 20.0
 
     @Option(help: "The link's transport: ipc or tcp.")
@@ -38,10 +41,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Where the report goes (default: splitsoc-out/demo-<timestamp>/).")
     var out: String?
 
-    @Option(help: "The operator setpoint in °C (the plant starts at the board's ambient, 20 °C on the thermo boards).")
+    @Option(parsing: .unconditional, help: "The operator setpoint in °C, within the board file's [limits] setpoint_min_mC...setpoint_max_mC (the plant starts at the board's ambient, 20 °C on the thermo boards).")
     var setpoint = 30.0
 
-    @Option(help: "Seed of the real-time core's noise.")
+    @Option(parsing: .unconditional, help: "Seed of the real-time core's noise.")
     var seed: UInt64 = 1
 
     @Flag(inversion: .prefixedNo, help: "Tell the story (swap, fault, kill, restart). --no-story only regulates, so you can swap in your own module with `splitsoc app swap`.")
@@ -50,19 +53,33 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Print plain lines even on a terminal (no redraw, no colour).")
     var plain = false
 
+    @Flag(help: "Authenticate the link with CURVE: fresh keys for both cores under --out/keys (docs/threat-model.md).")
+    var curve = false
+
     func validate() throws {
         guard ["thermo-adc", "thermo-i2c"].contains(board) else {
             throw ValidationError("--board must be thermo-adc or thermo-i2c, not '\(board)'")
         }
-        guard duration >= 6, duration <= 3600 else {
-            throw ValidationError("--duration must be between 6 and 3600 seconds, not \(duration)")
-        }
-        guard (0...80).contains(setpoint) else {
-            throw ValidationError("--setpoint must be within 0…80 °C, not \(setpoint)")
-        }
+        try Parameter.demoDuration.validate(duration, flag: "--duration")
         guard LinkTransportKind(rawValue: transport) != nil else {
             throw ValidationError("--transport must be ipc or tcp, not '\(transport)'")
         }
+        // Without a checkout there is no board file to read; run() says what is missing.
+        guard let root = DemoFirmware.packageRoot() else { return }
+        try Self.setpointRange(board: board, packageRoot: root).validate(setpoint, flag: "--setpoint")
+    }
+
+    /// The board's operator setpoints (`splitsoc-rt --setpoint` checks the same) in °C, the unit
+    /// of the demo's `--setpoint`.
+    static func setpointRange(board: String, packageRoot: String) throws(ValidationError) -> ParameterRange<Double> {
+        let range: ParameterRange<Int>
+        do {
+            range = try BoardFile.load(board, packageRoot: packageRoot).operatorSetpointRange
+        } catch {
+            throw ValidationError("bad --board: \(error)")
+        }
+        let celsius = Double(range.bounds.lowerBound) / 1000...Double(range.bounds.upperBound) / 1000
+        return ParameterRange(range.what, celsius, "°C", origin: range.origin)
     }
 
     func run() throws {
@@ -91,6 +108,7 @@ struct DemoCommand: ParsableCommand {
         configuration.transport = LinkTransportKind(rawValue: transport) ?? .ipc
         configuration.seed = seed
         configuration.story = story
+        configuration.curve = curve
         configuration.setpointMilliC = Int((setpoint * 1000).rounded())
 
         let outcome: DemoRunner.Outcome

@@ -25,6 +25,8 @@ package final class DemoRunner {
         /// The operator setpoint (milli-°C): 10 °C above the thermo boards' ambient, so that the
         /// warm-up ends within the first phase and the rest of the story shows regulation.
         package var setpointMilliC = 30_000
+        /// Authenticate the link with CURVE (fresh keys for both cores in the output directory).
+        package var curve = false
 
         /// A configuration; the rest keeps its defaults.
         package init(outputDirectory: URL, firmware: DemoFirmware, interactive: Bool, colour: Bool) {
@@ -75,6 +77,7 @@ package final class DemoRunner {
         options.rtExtraArguments = ["--setpoint", String(config.setpointMilliC)]
         options.modules = [(slot: "filter", path: config.firmware.filter),
                            (slot: "regulator", path: config.firmware.thermostat)]
+        if config.curve { try options.enableCurve() }
         let launcher = try CoreLauncher(options: options)
         var appProcesses: [ChildProcess] = []
         var collector: StatusCollector?

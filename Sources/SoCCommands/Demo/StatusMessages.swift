@@ -46,9 +46,16 @@ package struct RTStatus: Codable, Sendable, Equatable {
     package var deadlineMisses: Int = 0
     package var latenessMicroseconds: PublishedPercentiles?
     package var rttMicroseconds: PublishedPercentiles?
+    /// What the peer says it lost (from its heartbeats), next to the local `framesLost` (SPEC §4.3).
+    package var peerReportedLost: Int = 0
+    /// Fail-safe exits by the recovery streak, without a new session (SPEC §4.8).
+    package var recoveries: Int = 0
+    /// Every link counter by its name in docs/process-interfaces.md (`foreign`, `reordered`, …).
+    package var linkCounters: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case tMs = "t_ms", tick, mode, state, link, session, board
+        case peerReportedLost = "peer_reported_lost", recoveries, linkCounters = "link_counters"
         case tempMilliC = "temp_mC", setpointMilliC = "setpoint_mC", dutyPermille = "duty_permille"
         case motorMilliRadPerSecond = "motor_mrad_s"
         case rxFrames = "rx_frames", txFrames = "tx_frames", rxRejected = "rx_rejected"
@@ -91,6 +98,9 @@ package struct RTStatus: Codable, Sendable, Equatable {
         deadlineMisses = int(.deadlineMisses) ?? 0
         latenessMicroseconds = try? c.decodeIfPresent(PublishedPercentiles.self, forKey: .latenessMicroseconds)
         rttMicroseconds = try? c.decodeIfPresent(PublishedPercentiles.self, forKey: .rttMicroseconds)
+        peerReportedLost = int(.peerReportedLost) ?? 0
+        recoveries = int(.recoveries) ?? 0
+        linkCounters = (try? c.decodeIfPresent([String: Int].self, forKey: .linkCounters)) ?? [:]
     }
 }
 
@@ -147,10 +157,12 @@ package struct AppTelemetry: Codable, Sendable, Equatable {
     package var rxRejected: Int = 0
     package var batches: Int = 0
     package var modules: [AppModuleStatus] = []
+    /// Every link counter by its name in docs/process-interfaces.md (`reordered`, `corrupted`, …).
+    package var linkCounters: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case tMs = "t_ms", state, session, link, rxFrames = "rx_frames", txFrames = "tx_frames"
-        case rxRejected = "rx_rejected", batches, modules
+        case rxRejected = "rx_rejected", batches, modules, linkCounters = "link_counters"
     }
 
     /// An empty telemetry record (tests, "nothing heard yet").
@@ -169,6 +181,7 @@ package struct AppTelemetry: Codable, Sendable, Equatable {
         rxRejected = int(.rxRejected) ?? 0
         batches = int(.batches) ?? 0
         modules = (try? c.decodeIfPresent([AppModuleStatus].self, forKey: .modules)) ?? []
+        linkCounters = (try? c.decodeIfPresent([String: Int].self, forKey: .linkCounters)) ?? [:]
     }
 
     /// The summed fuel of every module (what "fuel used" means in the live view and report).

@@ -79,13 +79,12 @@ public final class CoreLauncher {
     public private(set) var appStarts = 0
     private let socketDirectory: URL
 
-    /// Chooses endpoints (a private socket directory under /tmp, since ipc:// paths are limited
-    /// to 107 bytes; a free loopback port for tcp://).
+    /// Chooses endpoints (a private socket directory under /tmp, mode 0700 as `splitsoc-rt` requires,
+    /// and short since ipc:// paths are limited to 107 bytes; a free loopback port for tcp://).
     public init(options: CoreOptions) throws {
         self.options = options
         try FileManager.default.createDirectory(at: options.runDirectory, withIntermediateDirectories: true)
-        let socketDirectory = URL(fileURLWithPath: "/tmp/splitsoc-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        let socketDirectory = try PrivateDirectory.create(prefix: "splitsoc-\(getpid())")
         self.socketDirectory = socketDirectory
         let link =
             switch options.transport {
@@ -137,12 +136,15 @@ public final class CoreLauncher {
     /// Starts `splitsoc-app` (again, after a crash) and, unless told otherwise, waits until it
     /// reports a session with the real-time core.
     @discardableResult
-    public func startApplicationCore(waitForSession: Bool = true, timeout: Duration = .seconds(30)) throws
-        -> ChildProcess
-    {
+    /// - Parameter link: connect here instead of the real-time core's endpoint (a relay between them).
+    public func startApplicationCore(
+        waitForSession: Bool = true, timeout: Duration = .seconds(30), via link: String? = nil
+    ) throws -> ChildProcess {
         let offset = app?.stdoutOffset ?? 0
+        var arguments = appArguments
+        if let link, let index = arguments.firstIndex(of: "--link") { arguments[index + 1] = link }
         let child = ChildProcess(
-            name: "app", executable: Executables.url("splitsoc-app"), arguments: appArguments,
+            name: "app", executable: Executables.url("splitsoc-app"), arguments: arguments,
             logDirectory: options.runDirectory)
         try child.start()
         app = child

@@ -62,51 +62,48 @@ public struct FaultInjector: Sendable {
         defer { counters.forwarded += output.count }
         let frame = bytes.withUnsafeBytes { raw in try? FrameCodec.decode(raw) }
         guard let frame else {
+            // Garbage uses no sequence number: a held frame behind it would still arrive in order.
             counters.undecodable += 1
             output.append(bytes)
-            output += releaseHeld()
             return output
         }
         guard isTargeted(frame) else {
             output.append(bytes)
-            output += releaseHeld()
+            output += releaseHeld(overtaken: true)
             return output
         }
         var random = SeededRandom(seed: seed ^ Self.contentHash(bytes))
-        if random.chance(permille: profile.dropPermille) {
+        switch Fault.pick(draw: Int(random.next() % 1000), profile: profile) {
+        case .drop:
             counters.dropped += 1
-            return output
-        }
-        var current = bytes
-        var corrupted = false
-        if random.chance(permille: profile.corruptPermille) {
-            // Offsets 8… hold the sequence, timestamp, CRC and payload: all covered by the CRC, so
-            // the receiver must reject the frame as a checksum mismatch.
-            let offset = 8 + Int(random.next() % UInt64(current.count - 8))
-            current[offset] ^= UInt8(1) << UInt8(random.next() % 8)
+        case .corrupt:
+            // The receiver cannot read a damaged frame's sequence, so a held frame released
+            // behind it would not look late: it stays held for the next intact frame.
             counters.corrupted += 1
-            corrupted = true
-        }
-        var copies = [current]
-        if random.chance(permille: profile.duplicatePermille) {
+            output.append(Self.corrupted(bytes, random: &random))
+        case .duplicate:
             counters.duplicated += 1
-            copies.append(corrupted ? current : Self.replayedCopy(of: frame) ?? current)
-        }
-        if random.chance(permille: profile.delayPermille) {
+            output += [bytes, Self.replayedCopy(of: frame) ?? bytes]
+            output += releaseHeld(overtaken: true)
+        case .delay:
             counters.delayed += 1
-            let due = now &+ UInt64(profile.delayMilliseconds) * 1_000_000
-            for copy in copies { delayedFrames.append((due, copy)) }
-            return output
+            delayedFrames.append((now &+ UInt64(profile.delayMilliseconds) * 1_000_000, bytes))
+        case .reorder where held == nil:
+            held = (now, bytes)  // counted as reordered once an intact later frame has overtaken it
+        case .reorder, .none:
+            output.append(bytes)
+            output += releaseHeld(overtaken: true)
         }
-        if held == nil, random.chance(permille: profile.reorderPermille) {
-            counters.reordered += 1
-            held = (now, copies[0])
-            output += copies.dropFirst()
-            return output
-        }
-        output += copies
-        output += releaseHeld()
         return output
+    }
+
+    /// One bit flipped at offset 8 or later: the sequence, timestamp, CRC and payload are all
+    /// covered by the CRC, so the receiver must reject the frame as a checksum mismatch.
+    static func corrupted(_ bytes: [UInt8], random: inout SeededRandom) -> [UInt8] {
+        var copy = bytes
+        let offset = 8 + Int(random.next() % UInt64(copy.count - 8))
+        copy[offset] ^= UInt8(1) << UInt8(random.next() % 8)
+        return copy
     }
 
     /// The frames whose delay has passed at `now` (and a reordered frame that waited too long).
@@ -120,7 +117,7 @@ public struct FaultInjector: Sendable {
             }
         }
         if let held, now &- held.since >= Self.reorderHoldNanoseconds {
-            output += releaseHeld()
+            output += releaseHeld(overtaken: false)  // nothing overtook it: it arrives in order
         }
         counters.forwarded += output.count
         return output
@@ -141,9 +138,12 @@ public struct FaultInjector: Sendable {
     /// Counts a frame the receiving side refused.
     public mutating func countUndeliverable() { counters.undeliverable += 1 }
 
-    private mutating func releaseHeld() -> [[UInt8]] {
+    /// The held frame, if any; `overtaken` says an intact later frame went before it, which is what
+    /// makes it a reordered frame for the receiver (and for `counters.reordered`).
+    private mutating func releaseHeld(overtaken: Bool) -> [[UInt8]] {
         guard let held else { return [] }
         self.held = nil
+        if overtaken { counters.reordered += 1 }
         return [held.bytes]
     }
 
@@ -174,6 +174,25 @@ public struct FaultInjector: Sendable {
     }
 }
 
+/// The one fault a frame gets (FaultProfile: at most one per frame).
+enum Fault {
+    case drop, corrupt, duplicate, delay, reorder, none
+
+    /// The fault whose band of the profile's permilles contains `draw` (0..<1000).
+    static func pick(draw: Int, profile: FaultProfile) -> Fault {
+        let bands: [(Int, Fault)] = [
+            (profile.dropPermille, .drop), (profile.corruptPermille, .corrupt), (profile.duplicatePermille, .duplicate),
+            (profile.delayPermille, .delay), (profile.reorderPermille, .reorder),
+        ]
+        var upper = 0
+        for (permille, fault) in bands {
+            upper += permille
+            if draw < upper { return fault }
+        }
+        return .none
+    }
+}
+
 /// SplitMix64: a tiny seeded generator, so every relay decision is reproducible from the seed.
 struct SeededRandom {
     private var state: UInt64
@@ -185,11 +204,5 @@ struct SeededRandom {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-
-    /// True with probability `permille`/1000 (always draws, so later decisions don't shift).
-    mutating func chance(permille: Int) -> Bool {
-        let draw = Int(next() % 1000)
-        return draw < permille
     }
 }

@@ -1,7 +1,9 @@
 import SoCWire
 
-/// The faults a relay applies to the frames of one direction. Probabilities are in permille and
-/// are drawn independently per frame, in this order: drop, corrupt, duplicate, delay, reorder.
+/// The faults a relay applies to the frames of one direction. Probabilities are in permille, and a
+/// frame gets at most one fault: one draw per frame picks drop, corrupt, duplicate, delay, reorder
+/// or nothing, with these probabilities (their sum is at most 1000). One fault per frame is what
+/// lets each side's counters be checked against the relay's, category by category (SPEC §4.3).
 public struct FaultProfile: Sendable, Equatable {
     public var dropPermille = 0
     /// Flip one bit after the header's first 8 bytes, so the receiver's CRC check must catch it.
@@ -109,6 +111,10 @@ public struct FaultProfile: Sendable, Equatable {
                 throw FaultProfileError(
                     "unknown key '\(key)' (known: drop, corrupt, dup, delay, delay-ms, reorder, types, from-ms, until-ms)")
             }
+        }
+        let total = dropPermille + corruptPermille + duplicatePermille + delayPermille + reorderPermille
+        guard total <= 1000 else {
+            throw FaultProfileError("the probabilities add up to \(total)‰: a frame gets at most one fault, so at most 1000")
         }
     }
 }

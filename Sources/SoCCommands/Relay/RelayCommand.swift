@@ -22,7 +22,7 @@ public struct RelayCommand: ParsableCommand {
     @Option(help: "The real-time core's link endpoint to connect to.")
     public var connect: String
 
-    @Option(help: "Seed of every fault decision.")
+    @Option(parsing: .unconditional, help: "Seed of every fault decision.")
     public var seed: UInt64 = 1
 
     @Option(name: .customLong("app-to-rt"), help: "Faults on frames from the application core to the real-time core.")

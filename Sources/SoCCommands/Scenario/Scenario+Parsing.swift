@@ -1,6 +1,7 @@
 import Foundation
 import SoCWire
 import RTCore
+import SoCParameters
 
 /// A scenario file that parses as text but does not describe a valid scenario, or does not parse.
 public struct ScenarioFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -76,8 +77,8 @@ private struct ScenarioReader {
         scenario.quantum = try root.integer("quantum", range: 1...1000) ?? scenario.quantum
         scenario.seed = UInt64(try root.integer("seed", range: 0...Int(Int32.max)) ?? 1)
         scenario.durationMilliseconds = try root.requiredInteger("duration_ms", range: 1...600_000)
-        scenario.setpointMilliCelsius = try root.integer("setpoint_mC", range: -50_000...200_000)
-        scenario.ambientMilliCelsius = try root.integer("ambient_mC", range: -50_000...200_000)
+        scenario.setpointMilliCelsius = try root.integer("setpoint_mC", range: Parameter.temperatureSetpointLimit.bounds)
+        scenario.ambientMilliCelsius = try root.integer("ambient_mC", range: Parameter.ambientTemperature.bounds)
         scenario.appArguments = try root.stringArray("app_args") ?? []
         scenario.rtArguments = try root.stringArray("rt_args") ?? []
 
@@ -117,8 +118,8 @@ private struct ScenarioReader {
         try reader.rejectUnknown(["at_ms", "until_ms", "setpoint_mC", "ambient_mC", "sensor", "i2c_nack_permille"])
         let at = try reader.requiredInteger("at_ms", range: 0...duration)
         var kinds: [ScenarioStimulus.Kind] = []
-        if let value = try reader.integer("setpoint_mC", range: -50_000...200_000) { kinds.append(.setpoint(milliCelsius: value)) }
-        if let value = try reader.integer("ambient_mC", range: -50_000...200_000) { kinds.append(.ambient(milliCelsius: value)) }
+        if let value = try reader.integer("setpoint_mC", range: Parameter.temperatureSetpointLimit.bounds) { kinds.append(.setpoint(milliCelsius: value)) }
+        if let value = try reader.integer("ambient_mC", range: Parameter.ambientTemperature.bounds) { kinds.append(.ambient(milliCelsius: value)) }
         if let value = try reader.string("sensor") {
             guard let fault = SensorFaultKind(rawValue: value) else {
                 throw fail(
@@ -127,7 +128,7 @@ private struct ScenarioReader {
             }
             kinds.append(.sensor(fault))
         }
-        if let value = try reader.integer("i2c_nack_permille", range: 0...1000) { kinds.append(.i2cNack(permille: value)) }
+        if let value = try reader.integer("i2c_nack_permille", range: Parameter.i2cNack.bounds) { kinds.append(.i2cNack(permille: value)) }
         guard !kinds.isEmpty else {
             throw fail(table.line, "a [[stimulus]] needs one of setpoint_mC, ambient_mC, sensor, i2c_nack_permille")
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SoCCommandLine
+import SoCParameters
 
 /// `splitsoc scenario`: run integration scenarios and replay traces (docs/scenarios.md).
 public struct ScenarioCommand: ParsableCommand {
@@ -113,10 +115,14 @@ public struct ScenarioReplayCommand: ParsableCommand {
     @Option(name: .customLong("module"), help: "SLOT=PATH.wasm or SLOT=STEM, in pipeline order.")
     public var modules: [String] = []
 
-    @Option(help: "Ticks per grant (default: the trace header's quantum; 1 for real-clock traces).")
+    @Option(parsing: .unconditional, help: "Ticks per grant, \(Parameter.quantum.span) (default: the trace header's quantum; 1 for real-clock traces).")
     public var quantum: Int?
 
     public init() {}
+
+    public func validate() throws {
+        try Parameter.quantum.validate(quantum, flag: "--quantum")
+    }
 
     public func run() throws {
         guard !modules.isEmpty else { throw ValidationError("give the pipeline with --module SLOT=PATH.wasm") }

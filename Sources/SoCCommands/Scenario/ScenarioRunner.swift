@@ -108,7 +108,7 @@ public struct ScenarioRunner: Sendable {
             if case .swap(_, let source) = action.kind { swapPaths[source] = try resolve(source) }
         }
 
-        let relaySocketDirectory = URL(fileURLWithPath: "/tmp/splitsoc-relay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let relaySocketDirectory = try PrivateDirectory.create(prefix: "splitsoc-relay-\(getpid())")
         let relayEndpoint = "ipc://\(relaySocketDirectory.path)/link"
         // Virtual clock with only hot swaps: an in-process relay holds the grant of each swap's
         // quantum boundary, so the swap happens exactly there (and the run stays deterministic).
@@ -120,7 +120,6 @@ public struct ScenarioRunner: Sendable {
             options.rtExtraArguments = ["--ack-timeout-ms", "15000"] + options.rtExtraArguments
         }
         if scenario.bridge != nil || usesGrantBarrier {
-            try FileManager.default.createDirectory(at: relaySocketDirectory, withIntermediateDirectories: true)
             // ArgumentParser keeps the last value of a repeated option: the app connects to the relay.
             options.appExtraArguments = ["--link", relayEndpoint] + options.appExtraArguments
         }
@@ -389,14 +388,10 @@ public struct ScenarioRunner: Sendable {
 
     /// The board's tick rate, read from its file.
     static func tickHz(board: String, packageRoot: String) throws -> Int {
-        let path = board.hasSuffix(".toml") ? board : "\(packageRoot)/firmware-mock/boards/\(board).toml"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ScenarioRunError("unknown board \(board): no file \(path)")
-        }
         do {
-            return try BoardDescription.parse(text, source: path).tickHz
+            return try BoardFile.load(board, packageRoot: packageRoot).tickHz
         } catch {
-            throw ScenarioRunError("board \(path) is not valid: \(error)")
+            throw ScenarioRunError("bad board: \(error)")
         }
     }
 

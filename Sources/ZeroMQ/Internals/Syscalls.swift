@@ -187,3 +187,59 @@ func retryingOnInterrupt(
         return .failure(ZMQError(rawValue: result.errno))
     }
 }
+
+// MARK: Capabilities, Z85 and CURVE keys (no errno beyond the NULL / -1 result, but the same seam)
+
+@inline(never)
+func system_zmq_has(_ capability: UnsafePointer<CChar>) -> Int32 {
+    zmq_has(capability)
+}
+
+@inline(never)
+func system_zmq_z85_encode(
+    _ destination: UnsafeMutablePointer<CChar>,
+    _ data: UnsafePointer<UInt8>,
+    _ count: Int
+) -> SystemCallResult<Bool> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_z85_encode", failure: false) { return mocked }
+    #endif
+    let result = zmq_z85_encode(destination, data, count)
+    return SystemCallResult(value: result != nil, errno: result == nil ? zmq_errno() : 0)
+}
+
+@inline(never)
+func system_zmq_z85_decode(
+    _ destination: UnsafeMutablePointer<UInt8>,
+    _ text: UnsafePointer<CChar>
+) -> SystemCallResult<Bool> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_z85_decode", failure: false) { return mocked }
+    #endif
+    let result = zmq_z85_decode(destination, text)
+    return SystemCallResult(value: result != nil, errno: result == nil ? zmq_errno() : 0)
+}
+
+@inline(never)
+func system_zmq_curve_keypair(
+    _ publicKey: UnsafeMutablePointer<CChar>,
+    _ secretKey: UnsafeMutablePointer<CChar>
+) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_curve_keypair", failure: -1 as Int32) { return mocked }
+    #endif
+    let result = zmq_curve_keypair(publicKey, secretKey)
+    return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
+}
+
+@inline(never)
+func system_zmq_curve_public(
+    _ publicKey: UnsafeMutablePointer<CChar>,
+    _ secretKey: UnsafePointer<CChar>
+) -> SystemCallResult<Int32> {
+    #if ENABLE_MOCKING
+    if let mocked = mockedFailure("zmq_curve_public", failure: -1 as Int32) { return mocked }
+    #endif
+    let result = zmq_curve_public(publicKey, secretKey)
+    return SystemCallResult(value: result, errno: result < 0 ? zmq_errno() : 0)
+}
