@@ -30,7 +30,7 @@ struct AppSandboxProcessTests {
                 _ = try rt.waitForLine(containing: "link bound", timeout: .seconds(20))
                 let app = try harness.spawn(
                     "splitsoc-app",
-                    ["--link", endpoint, "--module", "spin=\(spin)", "--deadline-ms", "60000", "--fuel", "1000000000000000"])
+                    ["--link", endpoint, "--module", "spin=\(spin)", "--deadline-ms", "60000", "--fuel", "1000000000000"])
                 _ = try app.waitForLine(containing: "session established", timeout: .seconds(20))
                 usleep(300_000)  // the first grant's call is now spinning
                 let clock = ContinuousClock()
