@@ -104,24 +104,12 @@ public struct ModuleBenchmark {
                     (br $again)))
                 (i32.const 0)))
             """
-        var bytes = try wat2wasm(text)
-        let name = Array(ModuleManifest.sectionName.utf8)
-        let payload = Array("name = bench\nversion = 1.0\ncapabilities = clock\n".utf8)
-        var section: [UInt8] = []
-        appendLEB128(UInt32(name.count), to: &section)
-        section += name + payload
-        bytes.append(0)
-        appendLEB128(UInt32(section.count), to: &bytes)
-        return bytes + section
-    }
-
-    private static func appendLEB128(_ value: UInt32, to bytes: inout [UInt8]) {
-        var remaining = value
-        repeat {
-            var byte = UInt8(remaining & 0x7f)
-            remaining >>= 7
-            if remaining != 0 { byte |= 0x80 }
-            bytes.append(byte)
-        } while remaining != 0
+        let bytes = try wat2wasm(text)
+        var section = WasmByteWriter()
+        section.name(ModuleManifest.sectionName)
+        section.bytes += Array("name = bench\nversion = 1.0\ncapabilities = clock\n".utf8)
+        var module = WasmByteWriter(bytes: bytes)
+        module.section(0, section.bytes)
+        return module.bytes
     }
 }

@@ -262,35 +262,11 @@ public struct FirmwareBuilder: Sendable {
         let linked = output + ".linked-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: linked) }
         let (tool, arguments) = recipe(for: source, output: linked)
-        try run(tool, arguments, module: source.stem)
+        try Self.run(tool, arguments, module: source.stem, tool: URL(fileURLWithPath: tool).lastPathComponent)
         guard let data = FileManager.default.contents(atPath: linked) else {
             throw FirmwareBuildError(module: source.stem, message: "\(tool) wrote no output")
         }
         return Array(data)
-    }
-
-    /// Runs a compiler; its diagnostics become the error when it fails.
-    func run(_ tool: String, _ arguments: [String], module: String) throws(FirmwareBuildError) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        do {
-            try process.run()
-        } catch {
-            throw FirmwareBuildError(
-                module: module, message: "cannot run \(tool) (see scripts/setup.sh; SPLITSOC_CLANG for clang): \(error)")
-        }
-        let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let name = URL(fileURLWithPath: tool).lastPathComponent
-            throw FirmwareBuildError(
-                module: module,
-                message: "\(name) exited \(process.terminationStatus):\n" + String(decoding: diagnostics, as: UTF8.self))
-        }
     }
 
     /// Checks that `bytes` is a well-formed module that exports `memory`, `ssoc_init` and

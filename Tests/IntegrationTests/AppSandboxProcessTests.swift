@@ -20,29 +20,36 @@ struct AppSandboxProcessTests {
         return try #require(built.first { $0.stem == stem }?.path)
     }
 
-    @Test("SIGTERM during a guest call that would run for a minute ends the process within the bound")
-    func sigtermInterruptsARunningCall() throws {
-        let spin = try Self.modulePath("spin-forever")
+    /// Runs `body` with a real-clock `splitsoc-rt` on thermo-adc bound to a fresh ipc endpoint.
+    static func withRealTimeCore(_ body: (String, ProcessHarness, HarnessedProcess) throws -> Void) throws {
         try withTemporaryIPCPath { endpoint in
             try withProcessHarness { harness in
                 let rt = try harness.spawn(
                     "splitsoc-rt", ["--board", "thermo-adc", "--link", endpoint, "--clock", "real", "--duration", "60"])
                 _ = try rt.waitForLine(containing: "link bound", timeout: .seconds(20))
-                let app = try harness.spawn(
-                    "splitsoc-app",
-                    ["--link", endpoint, "--module", "spin=\(spin)", "--deadline-ms", "60000", "--fuel", "1000000000000"])
-                _ = try app.waitForLine(containing: "session established", timeout: .seconds(20))
-                usleep(300_000)  // the first grant's call is now spinning
-                let clock = ContinuousClock()
-                let signalled = clock.now
-                app.send(signal: SIGTERM)
-                let status = try app.waitForExit(timeout: .seconds(20))
-                let took = clock.now - signalled
-                print("sigterm_to_exit=\(took)")  // the figure docs/threat-model.md quotes
-                #expect(status == 0, "\(app.report())")
-                #expect(took <= Self.sigtermBound, "exited \(took) after SIGTERM")
+                try body(endpoint, harness, rt)
                 _ = rt.terminate()
             }
+        }
+    }
+
+    @Test("SIGTERM during a guest call that would run for a minute ends the process within the bound")
+    func sigtermInterruptsARunningCall() throws {
+        let spin = try Self.modulePath("spin-forever")
+        try Self.withRealTimeCore { endpoint, harness, _ in
+            let app = try harness.spawn(
+                "splitsoc-app",
+                ["--link", endpoint, "--module", "spin=\(spin)", "--deadline-ms", "60000", "--fuel", "1000000000000"])
+            _ = try app.waitForLine(containing: "session established", timeout: .seconds(20))
+            usleep(300_000)  // the first grant's call is now spinning
+            let clock = ContinuousClock()
+            let signalled = clock.now
+            app.send(signal: SIGTERM)
+            let status = try app.waitForExit(timeout: .seconds(20))
+            let took = clock.now - signalled
+            print("sigterm_to_exit=\(took)")  // the figure docs/threat-model.md quotes
+            #expect(status == 0, "\(app.report())")
+            #expect(took <= Self.sigtermBound, "exited \(took) after SIGTERM")
         }
     }
 
@@ -50,21 +57,15 @@ struct AppSandboxProcessTests {
     func hostileModuleDoesNotSendTheRealTimeCoreIntoFailSafe() throws {
         let bomb = try Self.modulePath("nested-loops")
         let thermostat = try Self.modulePath("thermostat")
-        try withTemporaryIPCPath { endpoint in
-            try withProcessHarness { harness in
-                let rt = try harness.spawn(
-                    "splitsoc-rt", ["--board", "thermo-adc", "--link", endpoint, "--clock", "real", "--duration", "60"])
-                _ = try rt.waitForLine(containing: "link bound", timeout: .seconds(20))
-                let app = try harness.spawn(
-                    "splitsoc-app", ["--link", endpoint, "--module", "regulator=\(thermostat)", "--module", "bomb=\(bomb)"])
-                _ = try app.waitForLine(containing: "module quarantined slot=bomb", timeout: .seconds(20))
-                usleep(2_000_000)  // regulation continues for two more seconds
-                #expect(!rt.stdout.contains("failsafe entered"), "\(rt.report())")
-                #expect(app.stdout.components(separatedBy: "kind=deadline-exceeded").count - 1 >= 1, "\(app.report())")
-                app.send(signal: SIGTERM)
-                #expect(try app.waitForExit(timeout: .seconds(20)) == 0)
-                _ = rt.terminate()
-            }
+        try Self.withRealTimeCore { endpoint, harness, rt in
+            let app = try harness.spawn(
+                "splitsoc-app", ["--link", endpoint, "--module", "regulator=\(thermostat)", "--module", "bomb=\(bomb)"])
+            _ = try app.waitForLine(containing: "module quarantined slot=bomb", timeout: .seconds(20))
+            usleep(2_000_000)  // regulation continues for two more seconds
+            #expect(!rt.stdout.contains("failsafe entered"), "\(rt.report())")
+            #expect(app.stdout.components(separatedBy: "kind=deadline-exceeded").count - 1 >= 1, "\(app.report())")
+            app.send(signal: SIGTERM)
+            #expect(try app.waitForExit(timeout: .seconds(20)) == 0)
         }
     }
 
