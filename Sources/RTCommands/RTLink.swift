@@ -67,6 +67,12 @@ final class RTLink {
 
     var flags: FrameFlags { clockMode == .virtual ? [.virtualTime] : [] }
 
+    /// The tick an echoed timestamp names (the inverse of `timestamp(ofTick:)`; 0 before the origin).
+    func tick(ofTimestamp timestamp: UInt64) -> UInt64 {
+        let since = clockMode == .virtual ? timestamp : (timestamp >= origin ? timestamp - origin : 0)
+        return since / max(periodNanoseconds, 1)
+    }
+
     // MARK: Sending
 
     /// Frames and sends `message` to `peer` (the session's owner unless said otherwise), if the
@@ -228,7 +234,7 @@ final class RTLink {
             measureRoundTrip(frame: frame, now: now)
             node.inbound.tryPush(
                 .command(target: command.target, value: command.milliValue, validTicks: command.validTicks,
-                         sequence: frame?.sequence ?? 0))
+                         sequence: frame?.sequence ?? 0, fromTick: frame.map { tick(ofTimestamp: $0.timestamp) } ?? 0))
         case .tickAck(let through):
             acknowledge(through: through)
             measureRoundTrip(frame: frame, now: now)

@@ -32,6 +32,9 @@ public struct InboundEvent: Sendable, BitwiseCopyable {
     public var value: Int32
     /// The frame's sequence (commands), for a `Reject` naming it.
     public var sequence: UInt32
+    /// Commands: the last tick of the samples the command was computed from (its echoed grant
+    /// timestamp ÷ tick period, SPEC §5.3); traced so that a timeline shows the command in flight.
+    public var fromTick: UInt64 = 0
 
     public init(kind: InboundKind, target: UInt8 = 0, validTicks: UInt16 = 0, value: Int32 = 0, sequence: UInt32 = 0) {
         self.kind = kind
@@ -42,8 +45,12 @@ public struct InboundEvent: Sendable, BitwiseCopyable {
     }
 
     /// A command event.
-    public static func command(target: UInt8, value: Int32, validTicks: UInt16 = 0, sequence: UInt32 = 0) -> Self {
-        InboundEvent(kind: .command, target: target, validTicks: validTicks, value: value, sequence: sequence)
+    public static func command(
+        target: UInt8, value: Int32, validTicks: UInt16 = 0, sequence: UInt32 = 0, fromTick: UInt64 = 0
+    ) -> Self {
+        var event = InboundEvent(kind: .command, target: target, validTicks: validTicks, value: value, sequence: sequence)
+        event.fromTick = fromTick
+        return event
     }
 }
 

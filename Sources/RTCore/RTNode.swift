@@ -239,7 +239,9 @@ public final class RTNode: TaskBody {
         case .command:
             supervisor.validFrameSeen(tick: tick)
             trace.tryPush(
-                TraceRecord(tick: tick, kind: .commandReceived, a: event.target, b: event.validTicks, value: event.value))
+                TraceRecord(
+                    tick: tick, kind: .commandReceived, a: event.target, b: event.validTicks, value: event.value,
+                    extra: Int64(truncatingIfNeeded: event.fromTick)))
             // Outside `normal` a command is validated (an invalid one breaks the recovery streak)
             // but never applied (SPEC §4.8).
             guard supervisor.state == .normal else {

@@ -51,7 +51,7 @@ public final class TraceWriter {
         case .sample:
             return "\(t) sample ch=\(r.a) status=\(statusName(r.b)) value=\(r.value)"
         case .commandReceived:
-            return "\(t) cmd-rx target=\(r.a) value=\(r.value) valid=\(r.b)"
+            return "\(t) cmd-rx target=\(r.a) value=\(r.value) valid=\(r.b) from=\(r.extra)"
         case .commandAccepted:
             return "\(t) cmd-accept target=\(r.a) value=\(r.value) clamped=\(r.b)"
         case .commandRejected:

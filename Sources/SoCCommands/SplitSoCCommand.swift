@@ -14,6 +14,8 @@ public struct SplitSoCCommand: ParsableCommand {
             BenchCommand.self,
             ScenarioCommand.self,
             RelayCommand.self,
+            TraceCommand.self,
+            ConformanceCommand.self,
             KeysCommand.self,
         ]
     )

@@ -419,6 +419,15 @@ public struct LinkStateMachine: ~Copyable {
 
     private mutating func helloAckReceived(_ ack: HelloAck, frame: Frame, now: UInt64) -> LinkAction {
         guard configuration.role == .application, ack.role == .realTime else { return unexpected(frame, now: now) }
+        if case .established(let current) = state {
+            // In a session a HelloAck used a sequence number like any frame (SPEC §4.3): the
+            // repeated answer to a retried Hello is accounted, not counted lost; others are stale.
+            if acceptSequence(frame.sequence) {
+                lastHeardAt = now
+                if ack.sessionID != current { counters.unexpected += 1 }
+            }
+            return .none
+        }
         guard state == .handshaking, ack.sessionID == pendingNonce else {
             // A late ack for an earlier attempt, or a duplicate: harmless, counted.
             counters.unexpected += 1

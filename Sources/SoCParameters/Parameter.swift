@@ -74,4 +74,6 @@ public enum Parameter {
     public static let pingRate = ParameterRange("rate", 0.01...1_000_000, "round trips per second")
     /// `splitsoc bench peer --batch`: messages per reply.
     public static let peerBatch = ParameterRange("batch", 1...1_000_000, "messages")
+    /// `splitsoc conformance --timeout-scale`: multiplies the kit's waits and upper timing tolerances.
+    public static let timeoutScale = ParameterRange("timeout scale", 0.1...100, "×")
 }

@@ -49,14 +49,20 @@ struct AllocationTests {
         #expect(node.gate.counters.rejected > 0)
     }
 
-    @Test("Entering fail-safe and recovering in the tick allocates nothing")
-    func transitions() throws {
+    /// A thermo-adc engine on the virtual clock whose first tick has established a session.
+    static func engineInSession() throws -> (BoardDescription, RTEngine<VirtualClock>) {
         let board = try Boards.load("thermo-adc")
         let engine = RTEngine(
             board: board, options: RTRunOptions(seed: 5), clock: VirtualClock(), traceTiming: false, origin: 0)
-        let node = engine.node
-        node.inbound.tryPush(InboundEvent(kind: .sessionEstablished))
+        engine.node.inbound.tryPush(InboundEvent(kind: .sessionEstablished))
         engine.step()
+        return (board, engine)
+    }
+
+    @Test("Entering fail-safe and recovering in the tick allocates nothing")
+    func transitions() throws {
+        let (_, engine) = try Self.engineInSession()
+        let node = engine.node
         // Warm-up cycle: first-use runtime work (type metadata, lazy globals) is not the tick's.
         node.inbound.tryPush(InboundEvent(kind: .peerLost))
         engine.step()
@@ -81,12 +87,8 @@ struct AllocationTests {
 
     @Test("Fail-safe by invalid commands, validated commands in fail-safe and recovery by the streak allocate nothing")
     func recoveryStreak() throws {
-        let board = try Boards.load("thermo-adc")
-        let engine = RTEngine(
-            board: board, options: RTRunOptions(seed: 5), clock: VirtualClock(), traceTiming: false, origin: 0)
+        let (board, engine) = try Self.engineInSession()
         let node = engine.node
-        node.inbound.tryPush(InboundEvent(kind: .sessionEstablished))
-        engine.step()
         func cycle() {
             // Invalid targets (motor duty on a thermal board) until fail-safe, then valid heartbeats
             // and commands (validated, not applied) until the streak recovers.

@@ -132,7 +132,7 @@ struct ParameterRangeDocsTests {
         for range in integers {
             #expect(text.contains("\(range.bounds.lowerBound)…\(range.bounds.upperBound)"), "\(range.requirement)")
         }
-        for range in [Parameter.duration, Parameter.demoDuration, Parameter.pingRate] {
+        for range in [Parameter.duration, Parameter.demoDuration, Parameter.pingRate, Parameter.timeoutScale] {
             let span = range.span.replacingOccurrences(of: "...", with: "…")
             #expect(text.contains(span.prefix(while: { $0 != " " })), "\(range.requirement)")
         }
