@@ -32,6 +32,9 @@ public struct AppCoreConfiguration: Sendable {
     public var stackBytes: Int = 256 * 1024
     /// Most samples one batch holds (hardware plus derived); more are dropped and counted.
     public var batchCapacity: Int = 4096
+    /// Most derived samples one module may write per batch (`write_sample` returns -1 past it):
+    /// a quarter of the batch, so one module cannot take the capacity the next ones need.
+    public var maxDerivedSamplesPerModulePerBatch: Int = 1024
     /// Most commands one module may emit per batch.
     public var maxCommandsPerModulePerBatch: Int = 16
     /// Most telemetry values one module may publish per batch.

@@ -266,6 +266,7 @@ public final class ApplicationCore {
         context.currentSlotIndex = slot.index
         context.currentSlotName = slot.name
         context.commandsThisCall = 0
+        context.derivedThisCall = 0
         context.telemetryThisCall = 0
         context.logsThisCall = 0
         let mark = context.mark
@@ -354,6 +355,7 @@ public final class ApplicationCore {
         context.currentSlotName = slot
         context.currentSlotIndex = index
         context.commandsThisCall = 0
+        context.derivedThisCall = 0
         context.telemetryThisCall = 0
         context.logsThisCall = 0
         let mark = context.mark

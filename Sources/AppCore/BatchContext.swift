@@ -76,6 +76,7 @@ final class BatchContext {
     var currentSlotIndex = 0
     var currentSlotName = ""
     var commandsThisCall = 0
+    var derivedThisCall = 0
     var telemetryThisCall = 0
     var logsThisCall = 0
     /// Dropped because the batch was full.

@@ -69,10 +69,14 @@ enum HostFunctions {
                 let context = binding.context
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
                 try budget.charge(1)
-                guard (16...255).contains(channel) else {
+                // Each module has its own share of the batch, so one that fills it cannot make the
+                // next module's writes fail (and get the innocent one quarantined).
+                guard (16...255).contains(channel), context.derivedThisCall < configuration.maxDerivedSamplesPerModulePerBatch
+                else {
                     results[0] = .i32(UInt32(bitPattern: -1))
                     return
                 }
+                context.derivedThisCall += 1
                 let sample = BatchSample(
                     timestampNanoseconds: context.nowNanoseconds, channel: UInt8(channel), status: .ok,
                     milliValue: Int32(bitPattern: parameters[1].i32))

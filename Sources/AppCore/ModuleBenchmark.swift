@@ -65,6 +65,7 @@ public struct ModuleBenchmark {
             context.nowNanoseconds = round * UInt64(samples / 2) * 1_000_000
             context.currentSlotIndex = 0
             context.commandsThisCall = 0
+            context.derivedThisCall = 0
             context.telemetryThisCall = 0
             context.logsThisCall = 0
             let elapsed = module.runBatch(count: context.samples.count).nanoseconds
