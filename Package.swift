@@ -36,6 +36,10 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2", traits: ["MultiThread"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The studio's web server (SSE over plain HTTP/1.1). No traits: neither swift-configuration nor
+        // the full-Foundation extras are needed, and zero traits cannot be passed in a random order.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // MARK: C layer
@@ -118,11 +122,21 @@ let package = Package(
             name: "SoCCommands",
             dependencies: [
                 "SoCWire", "SoCLink", "SoCLinkZMQ", "ZeroMQ", "RTCore", "AppCore", "FirmwareBuild",
-                "CSystemShims", "CoreProcessSupport", "SoCParameters", "SoCCommandLine",
+                "CSystemShims", "CoreProcessSupport", "SoCParameters", "SoCCommandLine", "SoCStudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "WasmKit", package: "WasmKit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        /// The studio: a Hummingbird server that streams a running pair's state to a browser page and
+        /// forwards its buttons to the control sockets. Only `splitsoc` links it, never a core.
+        .target(
+            name: "SoCStudio",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Assets")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -166,6 +180,14 @@ let package = Package(
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WAT", package: "WasmKit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        /// The studio in headless Chromium (browser/ holds the Playwright test it runs) and the
+        /// operator control sockets driven through the CLI.
+        .testTarget(
+            name: "StudioTests",
+            dependencies: ["SoCCommands", "SoCTesting", "CoreProcessSupport"],
+            exclude: ["browser"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine to build SplitSoC: installs libzmq's headers and pkg-config with apt-get
-# when they are missing, and checks the Swift toolchain. Prints what it did. Safe to run again.
+# when they are missing, chromium and (with pip) playwright and pytest for the studio's browser
+# test, and checks the Swift toolchain. Prints what it did. Safe to run again.
 set -euo pipefail
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -28,8 +29,13 @@ for package in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 
+# The studio's browser test drives Debian's chromium (Playwright's executable_path: no browser
+# download); pip installs Playwright and pytest below.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+
 if [ ${#missing[@]} -eq 0 ]; then
-    say "libzmq3-dev, pkg-config, rt-tests, Debian's rustc for wasm32 and clang-14 with wasi-libc already installed (libzmq $(pkg-config --modversion libzmq))"
+    say "libzmq3-dev, pkg-config, rt-tests, Debian's rustc for wasm32, clang-14 with wasi-libc, chromium and pip already installed (libzmq $(pkg-config --modversion libzmq))"
 else
     command -v apt-get >/dev/null 2>&1 \
         || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"
@@ -46,6 +52,22 @@ else
     "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]} failed"
     pkg-config --exists libzmq || fail "libzmq is still not visible to pkg-config after installing ${missing[*]}"
     say "installed ${missing[*]} (libzmq $(pkg-config --modversion libzmq))"
+fi
+
+# --- the studio's browser test: Playwright + pytest for Python (chromium and pip come from apt) --
+python_missing=()
+python3 -c 'import playwright' >/dev/null 2>&1 || python_missing+=(playwright)
+python3 -m pytest --version >/dev/null 2>&1 || python_missing+=(pytest)
+if [ ${#python_missing[@]} -eq 0 ]; then
+    say "playwright and pytest already installed"
+else
+    command -v python3 >/dev/null 2>&1 || fail "python3 is missing: install python3 and python3-pip"
+    say "installing ${python_missing[*]} with pip"
+    # Debian may mark its Python as externally managed: then say so explicitly.
+    python3 -m pip install -q "${python_missing[@]}" 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages "${python_missing[@]}" \
+        || fail "pip install ${python_missing[*]} failed"
+    say "installed ${python_missing[*]}"
 fi
 
 # --- Swift 6.3 or later ----------------------------------------------------------------------------

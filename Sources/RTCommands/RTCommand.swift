@@ -50,6 +50,9 @@ public struct RTCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Bind a PUB socket here and publish a JSON status line every 100 ms.", valueName: "endpoint"))
     var status: String?
 
+    @Option(help: ArgumentHelp("Bind a REP socket here for the operator: setpoint, ambient, sensor faults, I2C NACK rate; pause, resume and step (virtual clock). JSON requests (docs/process-interfaces.md).", valueName: "endpoint"))
+    var control: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Operator setpoint, may be negative: milli-°C within the board's [limits] setpoint_min_mC...setpoint_max_mC; on a motor board milli-rad/s, \(Parameter.motorSpeedSetpoint.bounds) as [plant] speed_setpoint_mrad_s.", valueName: "milli-units"))
     var setpoint: Int32?
 
@@ -197,7 +200,8 @@ public struct RTCommand: ParsableCommand {
             heartbeatMilliseconds: heartbeatMilliseconds, livenessMilliseconds: livenessMilliseconds,
             ackTimeoutMilliseconds: ackTimeoutMilliseconds,
             threadSettings: ThreadSettings(priority: rtPriority, cpu: cpu, lockMemory: mlock),
-            linkSecurity: try loadLinkSecurity())
+            linkSecurity: try loadLinkSecurity(),
+            controlEndpoint: control)
         if benchLateness {
             LatenessBenchmark.run(configuration, seconds: duration ?? 5)
             return

@@ -22,6 +22,8 @@ struct RTConfiguration {
     var threadSettings: ThreadSettings
     /// CURVE and the ipc directory rule (`--curve-*`, `--allow-shared-ipc-dir`).
     var linkSecurity = RTLinkSecurity()
+    /// The operator's REP socket (`--control`; OperatorControl.swift).
+    var controlEndpoint: String? = nil
 
     var modeName: String { clockMode == .virtual ? "virtual" : "real" }
 

@@ -10,6 +10,8 @@ struct RTRunResources {
     let context: ZMQContext
     let transport: ZMQRouterFrameTransport
     let status: StatusPublisher?
+    /// The operator's control socket (`--control`), if asked for.
+    let control: OperatorControl.Endpoint?
 
     /// Why the run could not start; the message has already been printed on stderr.
     struct StartFailure: Error {
@@ -56,6 +58,15 @@ struct RTRunResources {
             warn("splitsoc-rt: cannot bind status \(configuration.statusEndpoint ?? ""): \(error)")
             throw StartFailure(exitCode: 69)
         }
-        return RTRunResources(writer: writer, context: context, transport: transport, status: status)
+        let control: OperatorControl.Endpoint?
+        do {
+            control = try configuration.controlEndpoint.map { endpoint throws(ZMQError) in
+                try OperatorControl.Endpoint(endpoint, context: context)
+            }
+        } catch {
+            warn("splitsoc-rt: cannot bind control \(configuration.controlEndpoint ?? ""): \(error)")
+            throw StartFailure(exitCode: 69)
+        }
+        return RTRunResources(writer: writer, context: context, transport: transport, status: status, control: control)
     }
 }

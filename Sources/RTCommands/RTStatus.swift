@@ -53,6 +53,7 @@ struct StatusSnapshot {
         fields.append("\"setpoint_mC\":\(motor ? 0 : t.setpoint.load(ordering: .relaxed))")
         fields.append("\"duty_permille\":\(t.duty.load(ordering: .relaxed))")
         fields.append("\"motor_mrad_s\":\(t.motorSpeed.load(ordering: .relaxed))")
+        fields.append("\"motor_setpoint_mrad_s\":\(motor ? t.setpoint.load(ordering: .relaxed) : 0)")
         fields.append("\"rx_frames\":\(c.framesReceived)")
         fields.append("\"tx_frames\":\(c.framesSent)")
         fields.append("\"rx_rejected\":\(rejected)")

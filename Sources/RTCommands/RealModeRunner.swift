@@ -78,13 +78,14 @@ struct RealModeRunner {
             splitsoc_eventfd_signal(shared.eventFD)
         }
 
-        let ioBox = HandOver((link, writer, status, transport.pollItem(events: .readable)))
+        let control = resources.control.map { OperatorControl($0, node: node, clockMode: .real) }
+        let ioBox = HandOver((link, writer, status, transport.pollItem(events: .readable), control))
         let ioResult = HandOver(IOResult())
         let ioThread = JoinableThread(name: "ssoc-io") {
-            let (link, writer, status, linkPollItem) = ioBox.value
+            let (link, writer, status, linkPollItem, control) = ioBox.value
             IOLoop(
                 link: link, linkPollItem: linkPollItem, writer: writer, status: status, shared: shared, start: start,
-                boardName: board.name)
+                boardName: board.name, control: control)
                 .run(result: ioResult.value)
             shared.ioDone.store(true, ordering: .releasing)
         }
@@ -133,6 +134,8 @@ struct IOLoop {
     let shared: RealModeRunner.Shared
     let start: UInt64
     let boardName: String
+    /// The operator's control socket, served between ticks (OperatorControl.swift).
+    let control: OperatorControl?
 
     func run(result: IOResult) {
         let node = link.node
@@ -152,6 +155,7 @@ struct IOLoop {
                 try link.pumpInbound(now: now)
                 link.pumpOutbound()
                 link.pollTimers(now: now)
+                control?.serve()
                 drain.drain()
                 drain.drainConsole()
                 while let lateness = shared.lateness.tryPop() { windowLateness.record(lateness) }

@@ -30,6 +30,7 @@ struct VirtualModeRunner {
         let link = RTLink(
             machine: LinkStateMachine(configuration: configuration.linkConfiguration), transport: transport, node: node,
             clockMode: .virtual)
+        let control = resources.control.map { OperatorControl($0, node: node, clockMode: .virtual) }
         say("link bound \(transport.endpoint)")
         say("rt thread timerslack=default fifo=off cpu=any mlock=off clock=virtual quantum=\(configuration.quantum)")
 
@@ -57,11 +58,19 @@ struct VirtualModeRunner {
                 try link.pumpInbound(now: now)
                 link.pollTimers(now: now)
                 publishStatus(now)
+                control?.serve()
                 if link.isEstablished { waitingForFirstSession = false }
             }
             wallAtStart = MonotonicClock.nanoseconds()
             let lockstep = Lockstep(link: link, transport: transport, ackTimeout: ackTimeout)
             while !stopRequested.load(ordering: .relaxed) {
+                control?.serve()
+                try control?.holdWhilePaused(until: { stopRequested.load(ordering: .relaxed) }) {
+                    let now = MonotonicClock.nanoseconds()
+                    try link.pumpInbound(now: now)
+                    link.pollTimers(now: now)
+                    publishStatus(now)
+                }
                 var count = configuration.quantum
                 if let max = configuration.maxTicks {
                     if engine.nextTick >= max { break }

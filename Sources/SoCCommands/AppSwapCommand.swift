@@ -7,8 +7,10 @@ import SoCParameters
 struct AppControlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
-        abstract: "Control a running application core: hot-swap a module, read its status, stop it.",
-        subcommands: [AppSwapCommand.self, AppStatusCommand.self, AppQuitCommand.self]
+        abstract: "Control a running application core: hot-swap a module, read its status, stop it, start it again.",
+        subcommands: [
+            AppSwapCommand.self, AppStatusCommand.self, AppQuitCommand.self, AppStartCommand.self, AppRestartCommand.self,
+        ]
     )
 }
 
@@ -112,5 +114,71 @@ struct AppQuitCommand: ParsableCommand {
             FileHandle.standardError.write(Data("splitsoc app quit: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// `splitsoc app start`: starts the application core of a running pair again, from its session file.
+struct AppStartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start the application core of a running pair again (after a crash or `app quit`).",
+        discussion: """
+            Reads the run's session.json (written by `splitsoc demo`, `studio` and `scenario run` in \
+            their output folder), refuses if an application core already answers on its control \
+            endpoint, starts splitsoc-app with the same command line (logs appended to the run's \
+            app.*.log), waits for its session with the real-time core and prints \
+            `app started pid=N`. The new process is not a child of the run's `splitsoc`: stop it \
+            with `splitsoc app quit`.
+            """
+    )
+
+    @Option(help: "The run's session file (OUT/session.json).")
+    var session: String
+
+    func run() throws {
+        let file = try RunSessionFile.read(session)
+        let probe = AppControlClient(endpoint: file.appControl, timeoutMilliseconds: 500)
+        if (try? probe.status()) != nil {
+            FileHandle.standardError.write(Data("splitsoc app start: an application core already answers on \(file.appControl)\n".utf8))
+            throw ExitCode(1)
+        }
+        try Self.start(file)
+    }
+
+    /// Starts `splitsoc-app` as the session file says and waits for its session.
+    static func start(_ file: RunSessionFile) throws {
+        let child = ChildProcess(
+            name: "app", executable: URL(fileURLWithPath: file.appExecutable), arguments: file.appArguments,
+            logDirectory: URL(fileURLWithPath: file.runDirectory), environment: ["SPLITSOC_PARENT_PID": String(file.ownerPID)])
+        let offset = child.stdoutOffset
+        try child.start()
+        try child.waitForLine(containing: "session established", timeout: .seconds(30), afterOffset: offset)
+        print("app started pid=\(child.pid)")
+    }
+}
+
+/// `splitsoc app restart`: stops the running application core cleanly (Goodbye), then starts it again.
+struct AppRestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restart",
+        abstract: "Stop the application core of a running pair (Goodbye) and start it again from its session file."
+    )
+
+    @Option(help: "The run's session file (OUT/session.json).")
+    var session: String
+
+    func run() throws {
+        let file = try RunSessionFile.read(session)
+        let control = AppControlClient(endpoint: file.appControl, timeoutMilliseconds: 2_000)
+        // A dead core cannot answer: then there is nothing to stop.
+        if (try? control.request(["op": "quit"])) != nil {
+            let gone = ContinuousClock.now + .seconds(5)
+            while (try? AppControlClient(endpoint: file.appControl, timeoutMilliseconds: 200).status()) != nil,
+                ContinuousClock.now < gone
+            {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        try AppStartCommand.start(file)
     }
 }

@@ -103,6 +103,38 @@ struct BenchTests {
         }
     }
 
+    @Test("a typo in an experiment file names its line and the closest key; bad JSON says where")
+    func typoNamesLineAndSuggestion() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("typo-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("{\n  \"name\": \"x\",\n  \"bridge\": {\n    \"rateHz\": 10,\n    \"durationSecond\": 1\n  }\n}\n".utf8)
+            .write(to: URL(fileURLWithPath: path))
+        #expect {
+            try ExperimentDefinition.load(path: path)
+        } throws: { error in
+            "\(error)".contains(":5: unknown key 'bridge.durationSecond' (did you mean durationSeconds?)")
+        }
+        try Data("{\n  \"name\": \"x\",\n  \"bridge\": tru\n}\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try ExperimentDefinition.load(path: path)
+        } throws: { error in
+            "\(error)".contains(".json:3:") && "\(error)".contains("not valid JSON")
+        }
+    }
+
+    @Test("splitsoc bench outside the checkout refuses to start instead of measuring nothing")
+    func benchOutsideCheckoutFails() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("no-checkout-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bench = ChildProcess(
+            name: "bench-outside", executable: Executables.url("splitsoc"),
+            arguments: ["bench", "--package-root", directory.path, "--quiet"], logDirectory: directory)
+        try bench.start()
+        #expect(bench.waitForExit(timeout: .seconds(30)) == 64)
+        #expect(bench.stderrText().contains("needs the SplitSoC checkout"))
+    }
+
     @Test("the default experiment file loads and names every section")
     func defaultExperimentLoads() throws {
         let definition = try ExperimentDefinition.load(path: Self.packageRoot + "/firmware-mock/experiments/default.json")

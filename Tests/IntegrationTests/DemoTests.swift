@@ -474,6 +474,10 @@ struct DemoEndToEndTests {
             let status = try demo.waitForExit(timeout: .seconds(20))
             #expect(status == 128 + SIGINT)
             for pid in pids { #expect(Self.isGone(pid), "pid \(pid) still alive after Ctrl-C") }
+            // Interrupted, the demo still writes its report, which says so.
+            let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
+            #expect(summary.contains("interrupted (Ctrl-C)"))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
         }
     }
 }

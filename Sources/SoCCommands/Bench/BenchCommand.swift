@@ -40,7 +40,14 @@ struct BenchRunCommand: ParsableCommand {
 
     func run() throws {
         let cwd = FileManager.default.currentDirectoryPath
-        let root = packageRoot ?? FirmwareBuilder.packageRoot(containing: cwd + "/.") ?? cwd
+        guard let root = packageRoot ?? FirmwareBuilder.packageRoot(containing: cwd + "/."),
+            FileManager.default.fileExists(atPath: root + "/firmware-mock/modules")
+        else {
+            // Outside the checkout there are no modules to build: measuring would be mostly skips.
+            throw ValidationError(
+                "splitsoc bench needs the SplitSoC checkout (its firmware-mock/ modules and experiments): "
+                    + "run it from the checkout or pass --package-root DIR")
+        }
         let path = experiment ?? URL(fileURLWithPath: root).appendingPathComponent("firmware-mock/experiments/default.json").path
         let definition: ExperimentDefinition
         do {
@@ -60,6 +67,10 @@ struct BenchRunCommand: ParsableCommand {
         }
         print(BenchSummaryPrinter.text(results))
         print("wrote \(directory.path)/{results.json,results.csv,comparisons.csv,report.html} and *.hgrm")
+        if results.measurements.isEmpty {
+            FileHandle.standardError.write(Data("splitsoc bench: nothing could be measured (see 'not measured' above)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }
 

@@ -95,7 +95,7 @@ struct ExperimentDefinition: Codable, Sendable {
         }
         do {
             let object = try JSONSerialization.jsonObject(with: data)
-            try checkKeys(object, path: path)
+            try checkKeys(object, path: path, text: String(decoding: data, as: UTF8.self))
             var definition = try JSONDecoder().decode(ExperimentDefinition.self, from: data)
             try definition.validate()
             definition.name = definition.name.isEmpty ? "experiment" : definition.name
@@ -105,7 +105,8 @@ struct ExperimentDefinition: Codable, Sendable {
         } catch let error as DecodingError {
             throw BenchError.badExperiment("\(path): \(Self.describe(error))")
         } catch {
-            throw BenchError.badExperiment("\(path): not valid JSON (\(error.localizedDescription))")
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw BenchError.badExperiment("\(path)\(Self.location(in: data, from: detail)): not valid JSON: \(detail)")
         }
     }
 
@@ -118,16 +119,41 @@ struct ExperimentDefinition: Codable, Sendable {
         "control": ["enabled", "board", "boards", "quanta", "ticks", "modules", "setpointMilliC", "settleBandMilliC"],
     ]
 
-    private static func checkKeys(_ object: Any, path: String) throws {
+    /// Refuses unknown keys with the line they are on and the closest known key.
+    private static func checkKeys(_ object: Any, path: String, text: String) throws {
         guard let top = object as? [String: Any] else { throw BenchError.badExperiment("\(path): not a JSON object") }
-        for (key, value) in top {
-            guard knownKeys[""]!.contains(key) else { throw BenchError.badExperiment("\(path): unknown key '\(key)'") }
-            if let section = value as? [String: Any], let allowed = knownKeys[key] {
-                for inner in section.keys where !allowed.contains(inner) {
-                    throw BenchError.badExperiment("\(path): unknown key '\(key).\(inner)'")
-                }
+        for key in top.keys.sorted() {
+            guard knownKeys[""]!.contains(key) else {
+                let line = Self.line(of: key, in: text)
+                throw BenchError.badExperiment(
+                    "\(path):\(line): unknown key '\(key)'\(Suggestion.hint(for: key, in: knownKeys[""]!.sorted()))")
+            }
+            guard let section = top[key] as? [String: Any], let allowed = knownKeys[key] else { continue }
+            for inner in section.keys.sorted() where !allowed.contains(inner) {
+                let line = Self.line(of: inner, in: text, after: key)
+                throw BenchError.badExperiment(
+                    "\(path):\(line): unknown key '\(key).\(inner)'\(Suggestion.hint(for: inner, in: allowed.sorted()))")
             }
         }
+    }
+
+    /// ":LINE:COLUMN" of Foundation's "… around character N.", or "" when it names none.
+    static func location(in data: Data, from detail: String) -> String {
+        guard let range = detail.range(of: "character "),
+            let offset = Int(detail[range.upperBound...].prefix { $0.isNumber }), offset <= data.count
+        else { return "" }
+        let before = data.prefix(offset)
+        let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return ":\(line):\(column)"
+    }
+
+    /// The 1-based line of the first `"key"` (after `"section"` when given), for error messages.
+    static func line(of key: String, in text: String, after section: String? = nil) -> Int {
+        var searchStart = text.startIndex
+        if let section, let range = text.range(of: "\"\(section)\"") { searchStart = range.upperBound }
+        guard let range = text.range(of: "\"\(key)\"", range: searchStart..<text.endIndex) else { return 1 }
+        return text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The board: thermo-adc or thermo-i2c.")
+    @Option(help: "The board: thermo-adc, thermo-i2c, motor-1k (a speed loop: its own setpoint, the motor-speed module), or a board .toml file.")
     var board = "thermo-adc"
 
     @Option(parsing: .unconditional, help: "How long the story runs (\(Parameter.demoDuration.span)).")
@@ -57,16 +57,24 @@ struct DemoCommand: ParsableCommand {
     var curve = false
 
     func validate() throws {
-        guard ["thermo-adc", "thermo-i2c"].contains(board) else {
-            throw ValidationError("--board must be thermo-adc or thermo-i2c, not '\(board)'")
-        }
         try Parameter.demoDuration.validate(duration, flag: "--duration")
         guard LinkTransportKind(rawValue: transport) != nil else {
             throw ValidationError("--transport must be ipc or tcp, not '\(transport)'")
         }
         // Without a checkout there is no board file to read; run() says what is missing.
         guard let root = DemoFirmware.packageRoot() else { return }
+        // Any shipped board or board file: the parser's refusal names the file and line.
+        guard try !Self.isMotorBoard(board, packageRoot: root) else { return }
         try Self.setpointRange(board: board, packageRoot: root).validate(setpoint, flag: "--setpoint")
+    }
+
+    /// Whether `board` drives a motor (its setpoint is a speed, not the demo's °C).
+    static func isMotorBoard(_ board: String, packageRoot: String) throws(ValidationError) -> Bool {
+        do {
+            return try BoardFile.load(board, packageRoot: packageRoot).plant == .motor
+        } catch {
+            throw ValidationError("bad --board: \(error)")
+        }
     }
 
     /// The board's operator setpoints (`splitsoc-rt --setpoint` checks the same) in °C, the unit
@@ -83,17 +91,17 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        OrchestratorSignals.install()
+        OrchestratorSignals.install(graceful: true)
         let terminal = isatty(STDOUT_FILENO) != 0 && !plain
         let colour = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
         guard let root = DemoFirmware.packageRoot() else {
             throw ValidationError("cannot find the SplitSoC checkout (firmware-mock/); run from inside it")
         }
-        emit("Building the Wasm modules (calibrate-filter, thermostat 1.0, 1.1, faulty)…")
+        emit("Building the Wasm modules (the filter, and the regulator 1.0, 1.1 and faulty)…")
         let firmware: DemoFirmware
         do {
-            firmware = try DemoFirmware.build(packageRoot: root)
+            firmware = try DemoFirmware.build(packageRoot: root, motor: try Self.isMotorBoard(board, packageRoot: root))
         } catch {
             printError("splitsoc demo: \(error)")
             throw ExitCode(65)
@@ -119,16 +127,17 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(1)
         }
         emit(DemoSummaryText.render(outcome.summary, directory: directory.path, colour: colour))
+        if let code = OrchestratorSignals.interruptedExitCode { throw ExitCode(code) }
         if !outcome.summary.passed { throw ExitCode(1) }
     }
 
-    /// `splitsoc-out/demo-YYYYMMDD-HHMMSS` under the current directory.
-    static func defaultOutputDirectory() -> URL {
+    /// `splitsoc-out/PREFIX-YYYYMMDD-HHMMSS` under the current directory.
+    static func defaultOutputDirectory(prefix: String = "demo") -> URL {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return URL(fileURLWithPath: "splitsoc-out/demo-\(formatter.string(from: Date()))")
+        return URL(fileURLWithPath: "splitsoc-out/\(prefix)-\(formatter.string(from: Date()))")
     }
 
     /// Writes a line unbuffered, in order with the runner's own output.
@@ -156,7 +165,10 @@ package enum DemoSummaryText {
                 + "1 s windows), worst window p99 \(s.rtt.worstP99Us) µs")
         }
         lines.append("  modules            \(s.swaps) hot swap(s), \(s.traps) trap(s), \(s.rollbacks) automatic rollback(s)")
-        lines.append("  safety             \(s.failsafeEntries) fail-safe entr\(s.failsafeEntries == 1 ? "y" : "ies"), "
+        let atStop = s.failsafeEntriesAtStop.map {
+            " (+\($0) at the clean stop, after the application core's Goodbye: rt-summary.json counts it)"
+        } ?? ""
+        lines.append("  safety             \(s.failsafeEntries) fail-safe entr\(s.failsafeEntries == 1 ? "y" : "ies")\(atStop), "
             + "\(s.resyncs) resynchronisation(s)")
         let reached = s.temperatureError.reachedSetpointAtS.map { String(format: "%.1f s", $0) } ?? "never"
         lines.append("  temperature error  setpoint reached at \(reached); since then " + String(format: "mean |e| %.2f °C, max |e| %.2f °C, final %+.2f °C",

@@ -74,9 +74,9 @@ package final class DemoRunner {
         options.board = config.board
         options.transport = config.transport
         options.seed = config.seed
-        options.rtExtraArguments = ["--setpoint", String(config.setpointMilliC)]
-        options.modules = [(slot: "filter", path: config.firmware.filter),
-                           (slot: "regulator", path: config.firmware.thermostat)]
+        // The demo's --setpoint is a temperature: a motor board keeps its own speed setpoint.
+        options.rtExtraArguments = config.firmware.motor ? [] : ["--setpoint", String(config.setpointMilliC)]
+        options.modules = config.firmware.pipeline
         if config.curve { try options.enableCurve() }
         let launcher = try CoreLauncher(options: options)
         var appProcesses: [ChildProcess] = []
@@ -91,7 +91,9 @@ package final class DemoRunner {
         let statusCollector = StatusCollector(rtStatus: launcher.endpoints.rtStatus,
                                               appTelemetry: launcher.endpoints.appTelemetry)
         collector = statusCollector
-        say("Starting the application core (splitsoc-app: calibrate-filter -> thermostat 1.0)…")
+        say("Starting the application core (splitsoc-app: "
+            + config.firmware.pipeline.map { URL(fileURLWithPath: $0.path).deletingPathExtension().lastPathComponent }
+            .joined(separator: " -> ") + " 1.0)…")
         appProcesses.append(try launcher.startApplicationCore(waitForSession: true))
         // PUB/SUB drops what is published before the subscription is live (ZeroMQ's "slow
         // joiner"): wait until both streams flow, so no module event of the story is lost.
@@ -108,6 +110,7 @@ package final class DemoRunner {
             + (config.story ? "The story takes " : "Regulating for ") + String(format: "%.0f s.", config.duration))
         say("  app control    \(launcher.endpoints.appControl)   (splitsoc app swap --control … --slot regulator --path …)")
         say("  rt status      \(launcher.endpoints.rtStatus)   (splitsoc monitor --status …)")
+        say("  rt control     \(launcher.endpoints.rtControl)   (splitsoc rt setpoint --control … 35000)")
         say("  app telemetry  \(launcher.endpoints.appTelemetry)")
 
         func now() -> Double { statusCollector.elapsed - origin }
@@ -143,7 +146,8 @@ package final class DemoRunner {
 
         while true {
             let t = now()
-            if t >= config.duration { break }
+            // Ctrl-C ends the story early, but the report is still written (it says how far it got).
+            if t >= config.duration || OrchestratorSignals.stopRequested { break }
             // Start every phase whose time has come, announcing it first so that the viewer reads
             // what to watch before it happens.
             while nextPhase < schedule.slots.count, schedule.slots[nextPhase].start <= t {
@@ -162,12 +166,13 @@ package final class DemoRunner {
         // its modules slowly): give the link up to `recoveryGrace` more seconds to come back, so the
         // story ends with its resolution rather than in the middle of it.
         let graceEnd = now() + Self.recoveryGrace
-        while now() < graceEnd {
+        while now() < graceEnd && !OrchestratorSignals.stopRequested {
             let latest = statusCollector.latestRT
             if latest?.state == "normal" && latest?.link == "up" { break }
             refresh()
         }
 
+        if OrchestratorSignals.stopRequested { note("interrupted", "interrupted (Ctrl-C): the story stopped here", at: now()) }
         // Let the last status messages arrive, then stop politely: the real-time core writes its
         // trace and summary on SIGTERM.
         Thread.sleep(forTimeInterval: 0.5)
@@ -205,9 +210,9 @@ package final class DemoRunner {
         case .regulation:
             break
         case .hotSwap:
-            swap(control, to: firmware.thermostatV11, label: "thermostat 1.1", at: now)
+            swap(control, to: firmware.thermostatV11, label: "\(firmware.regulatorName) 1.1", at: now)
         case .moduleFault:
-            swap(control, to: firmware.thermostatFaulty, label: "thermostat-faulty (1.2)", at: now)
+            swap(control, to: firmware.thermostatFaulty, label: "\(firmware.regulatorName)-faulty (1.2)", at: now)
         case .appKilled:
             guard let app = launcher.app else { return }
             app.send(signal: SIGKILL)

@@ -80,6 +80,10 @@ package struct DemoSummary: Codable, Sendable, Equatable {
     /// Counters of the application core, summed over its processes (it is restarted once).
     package var appCounters: [String: Int]
     package var failsafeEntries: Int
+    /// Fail-safe entries the real-time core made while being stopped (the application core is
+    /// stopped first, so its Goodbye can put the real-time core in fail-safe once more): counted in
+    /// `rt-summary.json`'s `failsafe_entries`, not in `failsafeEntries`. Nil when there was none.
+    package var failsafeEntriesAtStop: Int?
     package var resyncs: Int
     package var swaps: Int
     package var rollbacks: Int
@@ -95,6 +99,7 @@ package struct DemoSummary: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, board, transport, startedAt = "started_at", durationS = "duration_s", phases
         case rtCounters = "rt_counters", appCounters = "app_counters", failsafeEntries = "failsafe_entries"
+        case failsafeEntriesAtStop = "failsafe_entries_at_stop"
         case resyncs, swaps, rollbacks, traps, rtt, temperatureError = "temperature_error", events, checks
         case childrenLeft = "children_left", passed
     }
@@ -184,6 +189,9 @@ extension DemoSummary {
             childrenLeft: childrenLeft,
             passed: false
         )
+        if let total = rtSummary?["failsafe_entries"] as? Int, total > lastRT.failsafeEntries {
+            summary.failsafeEntriesAtStop = total - lastRT.failsafeEntries
+        }
         if let rtt = rtSummary?["rtt_us"] as? [String: Any] {
             summary.rtt.runP50Us = rtt["p50"] as? Int
             summary.rtt.runP99Us = rtt["p99"] as? Int

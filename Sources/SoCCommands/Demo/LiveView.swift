@@ -80,9 +80,11 @@ package struct LiveView: Sendable {
         let filled = Int((done * Double(width)).rounded())
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         var lines: [String] = []
-        lines.append(paint("SplitSoC demo", "1") + String(format: "  %5.1f / %.0f s  ", time, duration) + bar)
-        lines.append("phase     " + paint(phase?.title ?? "starting", "1;36"))
-        lines.append("watch     " + (phase?.watchFor ?? "both cores starting up"))
+        lines.append(paint(recording.phaseStarts.isEmpty ? "SplitSoC monitor" : "SplitSoC demo", "1") + String(format: "  %5.1f / %.0f s  ", time, duration) + bar)
+        if !recording.phaseStarts.isEmpty {
+            lines.append("phase     " + paint(phase?.title ?? "starting", "1;36"))
+            lines.append("watch     " + (phase?.watchFor ?? "both cores starting up"))
+        }
         lines.append("")
         if let rt {
             let error = rt.tempMilliC - rt.setpointMilliC
@@ -95,7 +97,9 @@ package struct LiveView: Sendable {
             lines.append("  safety        " + safety(rt) + "  fail-safe entries \(rt.failsafeEntries)"
                 + "  resyncs \(rt.resyncs)")
             lines.append("  messages      rx \(Self.rate(rates?.rx))  tx \(Self.rate(rates?.tx))"
-                + "  lost \(rt.framesLost)  rejected \(rt.rxRejected)  dropped \(rt.txDropped)")
+                + "  lost \(rt.framesLost)  rejected \(rt.rxRejected)  dropped \(rt.txDropped)"
+                + "  deadline misses \(rt.deadlineMisses)")
+            lines.append(paint("  " + MetricGlossary.dropped + "; " + MetricGlossary.deadlineMisses, "2"))
             lines.append("  bridge RTT    \(Self.rtt(rt.rttMicroseconds))")
         } else {
             lines.append("real-time core  " + paint("waiting for status…", "2"))
@@ -110,6 +114,7 @@ package struct LiveView: Sendable {
             lines.append("  modules       " + (appSample.map { Self.modules($0.value) } ?? "-"))
             lines.append("  fuel used     -")
         }
+        lines.append(paint("  " + (rt?.state == "failsafe" ? MetricGlossary.fallback : MetricGlossary.fuel), "2"))
         let recent = recording.allEvents.filter { $0.at <= time && $0.kind != "phase" }.suffix(4)
         lines.append("")
         lines.append("recent events")
@@ -122,8 +127,9 @@ package struct LiveView: Sendable {
 
     /// One plain line (no escapes) for non-terminal output, printed about once a second.
     package func plainLine(_ recording: DemoRecording, at time: Double) -> String {
-        let phase = recording.phase(at: time)?.rawValue ?? "starting"
-        var parts = [String(format: "[%5.1fs]", time), "phase=\(phase)"]
+        var parts = [String(format: "[%5.1fs]", time)]
+        // A recording without a story (`splitsoc monitor`) has no phase: say nothing rather than "starting".
+        if !recording.phaseStarts.isEmpty { parts.append("phase=\(recording.phase(at: time)?.rawValue ?? "starting")") }
         if let rt = recording.latestRT(at: time)?.value {
             parts.append("rt=\(rt.state)")
             parts.append("link=\(rt.link)")

@@ -33,6 +33,8 @@ package struct RTStatus: Codable, Sendable, Equatable {
     package var setpointMilliC: Int = 0
     package var dutyPermille: Int = 0
     package var motorMilliRadPerSecond: Int = 0
+    /// The motor board's speed setpoint (0 on a thermal board).
+    package var motorSetpointMilliRadPerSecond: Int = 0
     package var rxFrames: Int = 0
     package var txFrames: Int = 0
     package var rxRejected: Int = 0
@@ -57,7 +59,7 @@ package struct RTStatus: Codable, Sendable, Equatable {
         case tMs = "t_ms", tick, mode, state, link, session, board
         case peerReportedLost = "peer_reported_lost", recoveries, linkCounters = "link_counters"
         case tempMilliC = "temp_mC", setpointMilliC = "setpoint_mC", dutyPermille = "duty_permille"
-        case motorMilliRadPerSecond = "motor_mrad_s"
+        case motorMilliRadPerSecond = "motor_mrad_s", motorSetpointMilliRadPerSecond = "motor_setpoint_mrad_s"
         case rxFrames = "rx_frames", txFrames = "tx_frames", rxRejected = "rx_rejected"
         case txDropped = "tx_dropped", framesLost = "frames_lost"
         case commandsApplied = "commands_applied", commandsClamped = "commands_clamped"
@@ -85,6 +87,7 @@ package struct RTStatus: Codable, Sendable, Equatable {
         setpointMilliC = int(.setpointMilliC) ?? 0
         dutyPermille = int(.dutyPermille) ?? 0
         motorMilliRadPerSecond = int(.motorMilliRadPerSecond) ?? 0
+        motorSetpointMilliRadPerSecond = int(.motorSetpointMilliRadPerSecond) ?? 0
         rxFrames = int(.rxFrames) ?? 0
         txFrames = int(.txFrames) ?? 0
         rxRejected = int(.rxRejected) ?? 0

@@ -1,8 +1,8 @@
 import Foundation
 import ZeroMQ
 
-/// Talks to a running application core's control socket (REQ → REP, one JSON object each way;
-/// docs/process-interfaces.md).
+/// Talks to a control socket (REQ → REP, one JSON object each way; docs/process-interfaces.md):
+/// the application core's, and with `peer` set, the real-time core's operator socket or the relay's.
 ///
 /// Each request uses a fresh REQ socket: a REQ socket that timed out is stuck in its
 /// send/receive lockstep, and a control request is rare enough that a new socket costs nothing.
@@ -10,9 +10,13 @@ public struct AppControlClient: Sendable {
     public let endpoint: String
     public let timeoutMilliseconds: Int32
 
-    public init(endpoint: String, timeoutMilliseconds: Int32 = 10_000) {
+    /// Who answers, in error messages ("the application core", "the real-time core", "the relay").
+    public let peer: String
+
+    public init(endpoint: String, timeoutMilliseconds: Int32 = 10_000, peer: String = "the application core") {
         self.endpoint = endpoint
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.peer = peer
     }
 
     /// Sends `request` and returns the decoded reply object.
@@ -32,7 +36,7 @@ public struct AppControlClient: Sendable {
             throw OrchestrationError.controlFailed("control request to \(endpoint) failed: \(error)")
         }
         guard let reply = try? JSONSerialization.jsonObject(with: Data(replyBytes)) as? [String: Any] else {
-            throw OrchestrationError.controlFailed("the application core's reply is not a JSON object")
+            throw OrchestrationError.controlFailed("\(peer)'s reply is not a JSON object")
         }
         return reply
     }
@@ -44,13 +48,13 @@ public struct AppControlClient: Sendable {
         defer { message.deallocate() }
         message.copyBytes(from: body)
         guard case .processed = try socket.send(UnsafeRawBufferPointer(message)) else {
-            throw OrchestrationError.controlFailed("no application core is listening on \(endpoint)")
+            throw OrchestrationError.controlFailed("nobody (\(peer)) is listening on \(endpoint)")
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 1)
         defer { buffer.deallocate() }
         guard case .received(let count) = try socket.receive(into: buffer) else {
             throw OrchestrationError.controlFailed(
-                "the application core at \(endpoint) did not answer within \(timeoutMilliseconds) ms")
+                "\(peer) at \(endpoint) did not answer within \(timeoutMilliseconds) ms")
         }
         return Array(buffer[0..<count])
     }

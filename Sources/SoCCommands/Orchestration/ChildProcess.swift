@@ -1,5 +1,6 @@
 import CoreProcessSupport
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -167,13 +168,32 @@ public enum OrchestrationError: Error, CustomStringConvertible {
 public enum OrchestratorSignals {
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
+    /// The signal that asked a `graceful` command to wrap up (0: none yet).
+    private static let interrupted = Atomic<Int32>(0)
+
+    /// Whether a first SIGINT/SIGTERM asked a `graceful` command to wrap up.
+    public static var stopRequested: Bool { interrupted.load(ordering: .relaxed) != 0 }
+
+    /// The exit code a wrapped-up command ends with, as shells expect (128 + signal), or nil.
+    public static var interruptedExitCode: Int32? {
+        let signal = interrupted.load(ordering: .relaxed)
+        return signal == 0 ? nil : 128 + signal
+    }
+
     /// Call once, early, from the command's `run()`.
-    public static func install() {
+    /// - Parameter graceful: the first signal only sets `stopRequested` (the command then stops its
+    ///   cores and writes its report, as `splitsoc demo` does); a second one stops at once.
+    public static func install(graceful: Bool = false) {
         guard sources.isEmpty else { return }
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
+                if graceful && interrupted.exchange(signalNumber, ordering: .relaxed) == 0 {
+                    FileHandle.standardError.write(
+                        Data("\nsplitsoc: interrupted: stopping the cores and writing the report (again to quit at once)…\n".utf8))
+                    return
+                }
                 FileHandle.standardError.write(Data("\nsplitsoc: stopping the cores…\n".utf8))
                 ChildProcess.terminateAll()
                 exit(128 + signalNumber)

@@ -20,6 +20,12 @@ public struct CoreEndpoints: Sendable {
     public var appTelemetry: String
     /// The application core's control REP.
     public var appControl: String
+    /// The real-time core's operator control REP (`splitsoc-rt --control`; `splitsoc rt …`).
+    public var rtControl: String
+    /// Where a relay between the cores listens for the application core (`splitsoc relay --listen`).
+    public var relayListen: String
+    /// The relay's control REP (`splitsoc relay --control`; `splitsoc bridge …`).
+    public var relayControl: String
 }
 
 /// What to run: the board, the clock, the modules and where to put the files.
@@ -94,7 +100,9 @@ public final class CoreLauncher {
         endpoints = CoreEndpoints(
             link: link, rtStatus: "ipc://\(socketDirectory.path)/rt-status",
             appTelemetry: "ipc://\(socketDirectory.path)/app-telemetry",
-            appControl: "ipc://\(socketDirectory.path)/app-control")
+            appControl: "ipc://\(socketDirectory.path)/app-control",
+            rtControl: "ipc://\(socketDirectory.path)/rt-control",
+            relayListen: "ipc://\(socketDirectory.path)/relay", relayControl: "ipc://\(socketDirectory.path)/relay-control")
     }
 
     deinit {
@@ -108,7 +116,7 @@ public final class CoreLauncher {
             "--board", options.board, "--link", endpoints.link, "--clock", options.clock,
             "--quantum", String(options.quantum), "--seed", String(options.seed),
             "--trace", options.traceURL.path, "--summary", options.rtSummaryURL.path,
-            "--status", endpoints.rtStatus,
+            "--status", endpoints.rtStatus, "--control", endpoints.rtControl,
         ]
         if let duration = options.durationSeconds { arguments += ["--duration", String(duration)] }
         return arguments + options.rtExtraArguments
@@ -149,10 +157,22 @@ public final class CoreLauncher {
         try child.start()
         app = child
         appStarts += 1
+        try writeSessionFile(appArguments: arguments)
         if waitForSession {
             try child.waitForLine(containing: "session established", timeout: timeout, afterOffset: offset)
         }
         return child
+    }
+
+    /// Writes `session.json` (`RunSessionFile`) so `splitsoc app start|restart` can start this
+    /// application core again from outside.
+    private func writeSessionFile(appArguments: [String]) throws {
+        let file = RunSessionFile(
+            ownerPID: getpid(), runDirectory: options.runDirectory.path, link: endpoints.link,
+            rtStatus: endpoints.rtStatus, rtControl: endpoints.rtControl, appTelemetry: endpoints.appTelemetry,
+            appControl: endpoints.appControl, appExecutable: Executables.url("splitsoc-app").path,
+            appArguments: appArguments)
+        try file.write(to: RunSessionFile.url(in: options.runDirectory))
     }
 
     /// Stops both cores politely (SIGTERM, then SIGKILL after a grace period), app first.

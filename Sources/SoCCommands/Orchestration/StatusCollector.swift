@@ -24,8 +24,14 @@ public final class StatusCollector: @unchecked Sendable {
     private var thread: Thread?
     private let started = ContinuousClock.now
 
+    /// Keep at most about this many status and telemetry messages of each core (nil: all).
+    private let historyLimit: Int?
+
     /// Starts receiving from the given PUB endpoints (either may be nil).
-    public init(rtStatus: String?, appTelemetry: String?) {
+    /// - Parameter historyLimit: keep only about the last this many messages of each core; a
+    ///   studio left on for a day would otherwise keep a million (events are always kept).
+    public init(rtStatus: String?, appTelemetry: String?, historyLimit: Int? = nil) {
+        self.historyLimit = historyLimit
         let endpoints = [rtStatus, appTelemetry].compactMap { $0 }
         let thread = Thread { [self] in self.receiveLoop(endpoints: endpoints) }
         thread.name = "status-collector"
@@ -40,6 +46,13 @@ public final class StatusCollector: @unchecked Sendable {
 
     /// A copy of everything received so far.
     package func snapshot() -> CollectedStatus { lock.withLock { collected } }
+
+    /// The newest status of each core and when it arrived, and the module events so far, without
+    /// copying the whole history (the studio asks several times a second).
+    package func latest() -> (rt: (time: Double, status: RTStatus)?, app: (time: Double, telemetry: AppTelemetry)?,
+                              events: [(time: Double, event: AppEvent)]) {
+        lock.withLock { (collected.rt.last, collected.app.last, collected.events) }
+    }
 
     /// The latest real-time core status, if any.
     package var latestRT: RTStatus? { lock.withLock { collected.rt.last?.status } }
@@ -88,14 +101,27 @@ public final class StatusCollector: @unchecked Sendable {
         let parsed = Result { () throws(PublishedMessage.ParseError) in try PublishedMessage.parse(message) }
         lock.withLock {
             switch parsed {
-            case .success(.rt(let status)): collected.rt.append((now, status))
-            case .success(.app(let telemetry)): collected.app.append((now, telemetry))
+            case .success(.rt(let status)):
+                collected.rt.append((now, status))
+                trim(&collected.rt)
+            case .success(.app(let telemetry)):
+                collected.app.append((now, telemetry))
+                trim(&collected.app)
             case .success(.event(let event)): collected.events.append((now, event))
             case .failure(let error):
                 collected.malformed += 1
                 collected.lastParseError = error.description
             }
         }
+    }
+}
+
+extension StatusCollector {
+    /// Drops the oldest entries once there are twice `historyLimit`, so trimming costs O(1) per
+    /// message on average.
+    fileprivate func trim<T>(_ entries: inout [T]) {
+        guard let historyLimit, entries.count > 2 * historyLimit else { return }
+        entries.removeFirst(entries.count - historyLimit)
     }
 }
 

@@ -37,7 +37,8 @@ public struct RelayDirectionCounters: Sendable, Equatable, Codable {
 ///
 /// Not thread-safe: owned by the relay's loop.
 public struct FaultInjector: Sendable {
-    public let profile: FaultProfile
+    /// What this direction does to frames; `replace(profile:)` changes it while the relay runs.
+    public private(set) var profile: FaultProfile
     private let seed: UInt64
     public private(set) var counters = RelayDirectionCounters()
     /// Delayed frames with the time they are due, in arrival order.
@@ -134,6 +135,10 @@ public struct FaultInjector: Sendable {
         case (nil, nil): return nil
         }
     }
+
+    /// Switches to `profile` from the next frame on (a live `splitsoc bridge faults`): the counters
+    /// go on, and frames already delayed or held still leave when they are due.
+    public mutating func replace(profile: FaultProfile) { self.profile = profile }
 
     /// Counts a frame the receiving side refused.
     public mutating func countUndeliverable() { counters.undeliverable += 1 }

@@ -23,12 +23,33 @@ public final class FaultRelay: Sendable {
     /// `throughTick` of the grant held at the barrier (0: none).
     private let heldGrant = Atomic<UInt64>(0)
     private let snapshot = Mutex<(RelayDirectionCounters, RelayDirectionCounters)>((.init(), .init()))
+    /// Profiles asked for by `replaceFaults` and not yet taken by the loop (app→rt, rt→app).
+    private let pendingProfiles = Mutex<(FaultProfile?, FaultProfile?)>((nil, nil))
+    /// The profiles in force (app→rt, rt→app), for status replies.
+    private let activeProfiles: Mutex<(FaultProfile, FaultProfile)>
 
     public init(listen: String, connect: String, faults: BridgeFaults) {
         listenEndpoint = listen
         connectEndpoint = connect
         self.faults = faults
+        activeProfiles = Mutex((faults.appToRT, faults.rtToApp))
     }
+
+    /// Replaces the fault profile of one or both directions (from any thread); the loop takes it
+    /// before the next frame. The seed stays the run's, so decisions stay reproducible.
+    public func replaceFaults(appToRT: FaultProfile?, rtToApp: FaultProfile?) {
+        pendingProfiles.withLock { pending in
+            if let appToRT { pending.0 = appToRT }
+            if let rtToApp { pending.1 = rtToApp }
+        }
+        activeProfiles.withLock { active in
+            if let appToRT { active.0 = appToRT }
+            if let rtToApp { active.1 = rtToApp }
+        }
+    }
+
+    /// The fault profiles in force: application core → real-time core, then the reverse.
+    public var profiles: (appToRT: FaultProfile, rtToApp: FaultProfile) { activeProfiles.withLock { ($0.0, $0.1) } }
 
     /// Asks `run` to return (from any thread, e.g. a signal handler's queue).
     public func stop() { stopRequested.store(true, ordering: .relaxed) }
@@ -124,6 +145,12 @@ public final class FaultRelay: Sendable {
                 if error == .contextTerminated { break }
                 throw error
             }
+            let replaced = pendingProfiles.withLock { pending in
+                defer { pending = (nil, nil) }
+                return pending
+            }
+            if let profile = replaced.0 { appToRT.replace(profile: profile) }
+            if let profile = replaced.1 { rtToApp.replace(profile: profile) }
             // Drain each side completely, then release whatever came due.
             while let frame = received(try appSide.receive(into: buffer, flags: .dontWait)) {
                 try send(appToRT.process(frame, now: now()), on: rtSide, injector: &appToRT)

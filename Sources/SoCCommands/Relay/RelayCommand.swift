@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Synchronization
+import ZeroMQ
 
 /// `splitsoc relay`: a fault-injecting relay process between the two cores (docs/scenarios.md,
 /// "Bridge faults"). `splitsoc scenario run` starts it for scenarios with a `[bridge]` section.
@@ -30,6 +32,9 @@ public struct RelayCommand: ParsableCommand {
 
     @Option(name: .customLong("rt-to-app"), help: "Faults on frames from the real-time core to the application core.")
     public var rtToApp: String = ""
+
+    @Option(help: "Bind a REP socket here that replaces a direction's faults while the relay runs (splitsoc bridge faults; JSON requests, docs/process-interfaces.md).")
+    public var control: String?
 
     @Option(help: "Write the counters here (JSON) when stopping.")
     public var summary: String?
@@ -65,8 +70,12 @@ public struct RelayCommand: ParsableCommand {
                 relay.stop()
             }
         }
+        let context: ZMQContext
+        let relayControl = control.map { RelayControl(relay: relay, endpoint: $0) }
         do {
-            try relay.run {
+            context = try ZMQContext()
+            try relayControl?.start(context: context)
+            try relay.run(context: context) {
                 print("relay listening \(listen) connect \(connect) seed \(seed)")
                 fflush(nil)
             }
@@ -74,6 +83,7 @@ public struct RelayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("splitsoc relay: \(error)\n".utf8))
             throw ExitCode(70)
         }
+        relayControl?.stop()
         let json = relay.summaryJSON
         if let summary { try json.write(toFile: summary, atomically: true, encoding: .utf8) }
         print("relay summary \(json)")

@@ -160,6 +160,7 @@ package struct DemoReportPage: Sendable {
         .kpis { display: flex; gap: 12px; flex-wrap: wrap; margin: 16px 0; }
         .kpi { border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; min-width: 150px; }
         .kpi b { display: block; font-size: 22px; } .kpi span { color: #555; font-size: 13px; }
+        .glossary { color: #555; font-size: 13px; }
         .swatch { display: inline-block; width: 12px; height: 12px; border: 1px solid #999; margin-right: 6px; }
         .dot { display: inline-block; width: 20px; height: 20px; border-radius: 10px; color: #fff; text-align: center;
                font-size: 12px; font-weight: 700; line-height: 20px; }
@@ -199,6 +200,12 @@ package struct DemoReportPage: Sendable {
         html += kpi(String(format: "%.2f °C", Double(s.temperatureError.meanAbsMilliC) / 1000),
                     "mean |temperature − setpoint| once reached")
         html += "</div>\n"
+        html += "<ul class=\"glossary\">" + MetricGlossary.all.map { "<li>\(htmlEscaped($0))</li>" }.joined() + "</ul>\n"
+        if let atStop = s.failsafeEntriesAtStop {
+            html += "<p class=\"glossary\">\(atStop) more fail-safe entr\(atStop == 1 ? "y" : "ies") while stopping (the "
+                + "application core is stopped first, and its Goodbye puts the real-time core in fail-safe): counted in "
+                + "rt-summary.json, not above.</p>\n"
+        }
 
         html += "<h2>Story</h2>\n" + timeline() + "\n<table><tr><th>#</th><th>phase</th><th>from</th><th>to</th>"
             + "<th>what happens</th><th>watch for</th></tr>\n"

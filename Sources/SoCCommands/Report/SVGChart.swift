@@ -164,9 +164,35 @@ package struct SVGLineChart: Sendable {
         self.yLabel = yLabel
     }
 
+    /// Where each series' legend entry goes (the baseline of its text): right-aligned on the title
+    /// line when every entry fits beside the title, otherwise left to right in rows under the
+    /// title, which push the plot down. (Right-aligned, a chart with many series — the bench's
+    /// percentiles — drew its first entries off the left edge.)
+    package func legendLayout(left: Double, right: Double) -> (entries: [(x: Double, y: Double)], extraRows: Int) {
+        let widths = series.map { Double($0.name.count) * 7 + 34 }
+        let titleEnd = left + Double(title.count) * 8.5 + 16
+        if titleEnd + widths.reduce(0, +) <= width - right {
+            var x = width - right - widths.reduce(0, +)
+            return (widths.map { w in defer { x += w }; return (x, 20.0) }, 0)
+        }
+        var entries: [(x: Double, y: Double)] = []
+        var x = left, row = 1
+        for w in widths {
+            if x + w > width - right && x > left {
+                x = left
+                row += 1
+            }
+            entries.append((x, 20.0 + Double(row) * 18))
+            x += w
+        }
+        return (entries, row)
+    }
+
     /// The chart as an `<svg>` element.
     package func render() -> String {
-        let left = 70.0, right = 20.0, top = bands.isEmpty ? 44.0 : 62.0, bottom = 48.0
+        let left = 70.0, right = 20.0, bottom = 48.0
+        let legend = legendLayout(left: left, right: right)
+        let top = (bands.isEmpty ? 44.0 : 62.0) + Double(legend.extraRows) * 18
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let allX = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
         let allY = series.flatMap { $0.points.map(\.y) }
@@ -194,14 +220,11 @@ package struct SVGLineChart: Sendable {
         svg += "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"#fff\"/>\n"
         svg += "<text x=\"\(f(left))\" y=\"20\" font-size=\"15\" font-weight=\"600\">\(htmlEscaped(title))</text>\n"
 
-        // Legend, right-aligned on the title line.
-        var legendX = width - right
-        for s in series.reversed() {
-            let textWidth = Double(s.name.count) * 7 + 34
-            legendX -= textWidth
-            svg += "<line x1=\"\(f(legendX))\" y1=\"16\" x2=\"\(f(legendX + 22))\" y2=\"16\" stroke=\"\(s.color)\" "
+        for (s, position) in zip(series, legend.entries) {
+            let (x, y) = position
+            svg += "<line x1=\"\(f(x))\" y1=\"\(f(y - 4))\" x2=\"\(f(x + 22))\" y2=\"\(f(y - 4))\" stroke=\"\(s.color)\" "
                 + "stroke-width=\"3\"\(s.dashed ? " stroke-dasharray=\"6 4\"" : "")/>"
-            svg += "<text x=\"\(f(legendX + 27))\" y=\"20\">\(htmlEscaped(s.name))</text>\n"
+            svg += "<text x=\"\(f(x + 27))\" y=\"\(f(y))\">\(htmlEscaped(s.name))</text>\n"
         }
 
         // Bands behind everything, labels above the plot.
@@ -253,13 +276,15 @@ package struct SVGLineChart: Sendable {
         }
 
         // Markers on top.
-        // Markers closer than a circle's width are stacked downwards so that every number stays legible.
-        var previousX = -Double.infinity
-        var level = 0
+        // Each marker takes the highest row whose last circle is at least a circle's width to the
+        // left, so no two numbers overlap however many events fall together (a restart makes a
+        // burst of six or more); only when the plot's height is full do rows get reused.
+        let rows = max(1, Int((plotHeight - 10) / 19))
+        var lastX = [Double](repeating: -Double.infinity, count: rows)
         for marker in markers.sorted(by: { $0.x < $1.x }) where xr.contains(marker.x) {
             let x = px(marker.x)
-            level = x - previousX < 19 ? (level + 1) % 6 : 0
-            previousX = x
+            let level = lastX.firstIndex { x - $0 >= 19 } ?? (lastX.indices.min { lastX[$0] < lastX[$1] } ?? 0)
+            lastX[level] = x
             let cy = top + 10 + Double(level) * 19
             svg += "<g><title>\(htmlEscaped(marker.title))</title>"
             svg += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + plotHeight))\" "

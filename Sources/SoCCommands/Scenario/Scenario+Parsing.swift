@@ -343,22 +343,7 @@ private struct TableReader {
     /// Fails on the first key not in `known`, suggesting the closest known key.
     func rejectUnknown(_ known: [String]) throws {
         for key in table.keyOrder where !known.contains(key) {
-            let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }
-            let hint = suggestion.map { editDistance($0, key) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
-            throw reader.fail(line(key), "unknown key \(key) \(context)\(hint)")
+            throw reader.fail(line(key), "unknown key \(key) \(context)\(Suggestion.hint(for: key, in: known))")
         }
     }
-}
-
-private func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }
