@@ -23,13 +23,19 @@ command -v cyclictest >/dev/null 2>&1 || missing+=(rt-tests)
 [ -x /usr/bin/rustc ] || missing+=(rustc)
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || missing+=(libstd-rust-dev-wasm32)
 
+# C modules against wasi-libc (FirmwareBuild `toolchain = wasi-c`): Debian's clang 14, its linker,
+# wasi-libc and the wasm32 compiler builtins.
+for package in clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+
 # The studio's browser test drives Debian's chromium (Playwright's executable_path: no browser
 # download); pip installs Playwright and pytest below.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 
 if [ ${#missing[@]} -eq 0 ]; then
-    say "libzmq3-dev, pkg-config, rt-tests, Debian's rustc for wasm32, chromium and pip already installed (libzmq $(pkg-config --modversion libzmq))"
+    say "libzmq3-dev, pkg-config, rt-tests, Debian's rustc for wasm32, clang-14 with wasi-libc, chromium and pip already installed (libzmq $(pkg-config --modversion libzmq))"
 else
     command -v apt-get >/dev/null 2>&1 \
         || fail "missing ${missing[*]} and apt-get is not available: install them with your package manager"

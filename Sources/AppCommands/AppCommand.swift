@@ -118,8 +118,17 @@ public struct AppCommand: ParsableCommand {
     }
 
     public func run() throws {
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        // The interrupt flag stops a running guest call at its next budget check, so SIGTERM is
+        // honoured within about a millisecond of guest work even mid-call (docs/threat-model.md).
+        _ = InterruptFlag.process.isRequested  // initialise the global outside the signal handler
+        signal(SIGINT) { _ in
+            stopRequested.store(true, ordering: .relaxed)
+            InterruptFlag.process.request()
+        }
+        signal(SIGTERM) { _ in
+            stopRequested.store(true, ordering: .relaxed)
+            InterruptFlag.process.request()
+        }
         signal(SIGPIPE, SIG_IGN)
         // Started by `splitsoc`: stop (cleanly, through SIGTERM) if it dies, even by SIGKILL.
         ParentWatchdog.startIfRequested()
@@ -148,7 +157,7 @@ public struct AppCommand: ParsableCommand {
         for module in modules {
             let parts = module.split(separator: "=", maxSplits: 1).map(String.init)
             do {
-                let bytes = try Self.readModule(parts[1])
+                let bytes = try Self.readModule(parts[1], maxBytes: core.configuration.maxModuleBytes)
                 try core.addModule(slot: parts[0], bytes: bytes)
             } catch {
                 FileHandle.standardError.write(Data("splitsoc-app: module \(parts[0]) (\(parts[1])): \(error)\n".utf8))
@@ -172,7 +181,13 @@ public struct AppCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    static func readModule(_ path: String) throws -> [UInt8] {
+    /// Reads a module file, refusing one over `maxBytes` before reading it (a huge file must not
+    /// stall the guest thread).
+    static func readModule(_ path: String, maxBytes: Int = 4 << 20) throws -> [UInt8] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxBytes else {
+            throw ModuleLoadError(.tooLarge, "\(path) is \(size) bytes; the limit is \(maxBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModuleLoadError(.invalidBinary, "cannot read \(path)")
         }

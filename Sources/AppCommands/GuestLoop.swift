@@ -19,11 +19,16 @@ final class ControlServer {
 
     deinit { buffer.deallocate() }
 
+    /// A request whose answer comes later (a swap being built): REP allows no other request until
+    /// it is answered, so `serve` receives nothing meanwhile.
+    private(set) var awaitingReply = false
+
     func pollItem() -> ZMQPollItem { socket.pollItem() }
 
-    /// Answers every waiting request with `handler` (REP: one reply per request, in order).
-    func serve(_ handler: (String) -> String) {
-        while true {
+    /// Answers every waiting request with `handler` (REP: one reply per request, in order). A nil
+    /// answer defers the reply to `reply(_:)`.
+    func serve(_ handler: (String) -> String?) {
+        while !awaitingReply {
             let text: String
             switch try? socket.tryReceive(into: buffer) {
             case .received(let count):
@@ -33,9 +38,23 @@ final class ControlServer {
             case .wouldBlock, .none:
                 return
             }
-            var reply = text.isEmpty ? "{\"ok\":false,\"error\":\"request too large or empty\"}" : handler(text)
-            reply.withUTF8 { bytes in _ = try? socket.send(UnsafeRawBufferPointer(bytes), flags: .dontWait) }
+            guard let answer = text.isEmpty ? "{\"ok\":false,\"error\":\"request too large or empty\"}" : handler(text) else {
+                awaitingReply = true
+                return
+            }
+            send(answer)
         }
+    }
+
+    /// Sends the deferred answer.
+    func reply(_ answer: String) {
+        awaitingReply = false
+        send(answer)
+    }
+
+    private func send(_ answer: String) {
+        var reply = answer
+        reply.withUTF8 { bytes in _ = try? socket.send(UnsafeRawBufferPointer(bytes), flags: .dontWait) }
     }
 }
 
@@ -68,6 +87,7 @@ struct GuestLoop {
         while !stopRequested.load(ordering: .relaxed) && !quitRequested {
             _ = try? ZMQPollItem.poll(&items, timeoutMilliseconds: 5)
             if let code = drainLink() { return code }
+            core.applyFinishedBuilds()  // swaps and restarts built off this thread
             control?.serve { request in self.answer(request) }
             for _ in 0..<4 {
                 let action = link.machine.pollTimers(now: link.now)
@@ -160,7 +180,7 @@ struct GuestLoop {
             rxOversized: rxOversized, core: core.status)
     }
 
-    private mutating func answer(_ request: String) -> String {
+    private mutating func answer(_ request: String) -> String? {
         guard let data = request.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let op = object["op"] as? String
@@ -174,14 +194,15 @@ struct GuestLoop {
             guard let slot = object["slot"] as? String, let path = object["path"] as? String else {
                 return "{\"ok\":false,\"error\":\"swap needs \\\"slot\\\" and \\\"path\\\"\"}"
             }
+            // Built off this thread (a compile bomb must not delay batches); answered when done.
             do {
-                let bytes = try AppCommand.readModule(path)
-                let swapped = try core.swap(slot: slot, bytes: bytes)
-                return "{\"ok\":true,\"from\":\(JSONText.string(swapped.from?.description ?? "none")),"
-                    + "\"to\":\(JSONText.string(swapped.to.description))}"
+                let bytes = try AppCommand.readModule(path, maxBytes: core.configuration.maxModuleBytes)
+                try core.requestSwap(slot: slot, bytes: bytes) { [control] result in
+                    control?.reply(Self.swapReply(result, slot: slot, path: path))
+                }
+                return nil
             } catch {
-                say("module swap refused slot=\(slot) path=\(path) error=\"\(error)\"")
-                return "{\"ok\":false,\"error\":\(JSONText.string(String(describing: error)))}"
+                return Self.swapReply(.failure(error as? ModuleLoadError ?? ModuleLoadError(.invalidBinary, "\(error)")), slot: slot, path: path)
             }
         case "fault":
             // Fault injection for demos and integration tests: stall the guest thread, so the
@@ -190,13 +211,31 @@ struct GuestLoop {
             guard (object["kind"] as? String ?? "stall") == "stall", (0...10_000).contains(milliseconds) else {
                 return "{\"ok\":false,\"error\":\"fault supports {\\\"kind\\\":\\\"stall\\\",\\\"ms\\\":0…10000}\"}"
             }
-            usleep(UInt32(milliseconds) * 1000)
+            // In slices, so SIGTERM is still honoured within 10 ms during a stall.
+            var left = milliseconds
+            while left > 0 && !stopRequested.load(ordering: .relaxed) {
+                usleep(UInt32(min(left, 10)) * 1000)
+                left -= 10
+            }
             return "{\"ok\":true,\"stalled_ms\":\(milliseconds)}"
         case "quit":
             quitRequested = true
             return "{\"ok\":true}"
         default:
             return "{\"ok\":false,\"error\":\(JSONText.string("unknown op '\(op)' (status, swap, fault, quit)"))}"
+        }
+    }
+
+    private static func swapReply(_ result: Result<ApplicationCore.SwapVersions, ModuleLoadError>, slot: String, path: String)
+        -> String
+    {
+        switch result {
+        case .success(let swapped):
+            return "{\"ok\":true,\"from\":\(JSONText.string(swapped.from?.description ?? "none")),"
+                + "\"to\":\(JSONText.string(swapped.to.description))}"
+        case .failure(let error):
+            say("module swap refused slot=\(slot) path=\(path) error=\"\(error)\"")
+            return "{\"ok\":false,\"error\":\(JSONText.string(String(describing: error)))}"
         }
     }
 }

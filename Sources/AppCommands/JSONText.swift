@@ -66,7 +66,10 @@ enum JSONText {
 /// Prints a line and flushes it at once: test harnesses and `splitsoc` wait for these lines on a
 /// pipe, where stdio would otherwise buffer them. (`fflush(nil)` flushes every stream without naming
 /// the global `stdout`, which Swift 6 refuses as shared mutable state.)
+///
+/// Control characters are escaped: whatever a module or a manifest put into the text, one call
+/// prints exactly one line.
 func say(_ line: String) {
-    print(line)
+    print(PrintableText.escaped(line))
     fflush(nil)
 }

@@ -5,6 +5,14 @@ public struct AppCoreConfiguration: Sendable {
     public var maxFuelPerBatch: UInt64 = 10_000_000
     /// Fuel for `ssoc_init` (and a start function).
     public var initFuel: UInt64 = 10_000_000
+    /// Wall-clock deadline of instantiation (a start function) and of `ssoc_init`, each.
+    public var initDeadlineNanoseconds: UInt64 = 50_000_000
+    /// Longest a module build (check, instrument, compile, initialise) may take on the builder
+    /// thread; a slower one is refused (it never blocks batches, but a swap should not hang).
+    public var maxBuildNanoseconds: UInt64 = 5_000_000_000
+    /// Host-call units per guest call: every import costs at least one, copies and scans cost by
+    /// size, `memory.grow` one per page of the new size (docs/module-abi.md §Sandbox).
+    public var maxHostCallUnitsPerBatch: Int = 200_000
     /// Largest linear memory of a module, in 64 KiB pages.
     public var maxMemoryPages: Int = 256
     /// Largest wall-clock time of one batch call; over it counts as misbehaviour.
@@ -24,6 +32,9 @@ public struct AppCoreConfiguration: Sendable {
     public var stackBytes: Int = 256 * 1024
     /// Most samples one batch holds (hardware plus derived); more are dropped and counted.
     public var batchCapacity: Int = 4096
+    /// Most derived samples one module may write per batch (`write_sample` returns -1 past it):
+    /// a quarter of the batch, so one module cannot take the capacity the next ones need.
+    public var maxDerivedSamplesPerModulePerBatch: Int = 1024
     /// Most commands one module may emit per batch.
     public var maxCommandsPerModulePerBatch: Int = 16
     /// Most telemetry values one module may publish per batch.
@@ -33,6 +44,11 @@ public struct AppCoreConfiguration: Sendable {
     /// WasmKit bounds-checking mode: software checks avoid a signal-mask syscall per call and
     /// the process-wide SIGSEGV handlers of `.mprotect`.
     public var softwareBoundsChecks: Bool = true
+
+    /// Seeds WASI `random_get` (with the slot index): the same seed draws the same bytes.
+    public var wasiRandomSeed: UInt64 = 0x5EED_5EED
+    /// Stops guest calls at their next budget check when set (SIGTERM).
+    public var interrupt: InterruptFlag = .process
 
     public init() {}
 }

@@ -37,6 +37,9 @@ public final class ApplicationCore {
     private let output: any ApplicationCoreOutput
     private let context: BatchContext
     private var slots: [ModuleSlot] = []
+    private let builder: ModuleBuilder
+    private var lastSwapRequest: UInt64 = 0
+    private var swapCompletions: [UInt64: (Result<SwapVersions, ModuleLoadError>) -> Void] = [:]
 
     private var lastGrantedTick: UInt64?
     private var lastFlags: FrameFlags = []
@@ -59,6 +62,7 @@ public final class ApplicationCore {
         self.clock = clock
         self.output = output
         self.context = BatchContext(capacity: configuration.batchCapacity)
+        self.builder = ModuleBuilder(loader: loader)
     }
 
     /// The slot names in pipeline order.
@@ -82,24 +86,89 @@ public final class ApplicationCore {
         return manifest
     }
 
-    /// Replaces the module of slot `name` by `bytes`, between two batches. The old version is kept
-    /// for `probationBatches` batches: if the new one faults before then, it is rolled back.
-    /// - Returns: The versions swapped from (nil when the slot was quarantined with no module
-    ///   running) and to.
-    /// - Throws: `ModuleLoadError` when the new module is refused (the running version keeps going),
-    ///   `.badSlot` for an unknown slot or a module with a different name.
+    /// The versions a swap went from (nil when the slot was quarantined with no module running)
+    /// and to.
+    public typealias SwapVersions = (from: ModuleVersion?, to: ModuleVersion)
+
+    /// Replaces the module of slot `name` by `bytes` and waits for it: `requestSwap` followed by
+    /// waiting for the builder. For tests and tools that drive the core directly; the process uses
+    /// `requestSwap`, which never blocks a batch.
+    /// - Throws: as `requestSwap`, or the refusal the build ended with.
     @discardableResult
-    public func swap(slot name: String, bytes: [UInt8]) throws(ModuleLoadError) -> (from: ModuleVersion?, to: ModuleVersion) {
+    public func swap(slot name: String, bytes: [UInt8]) throws(ModuleLoadError) -> SwapVersions {
+        final class Box { var result: Result<SwapVersions, ModuleLoadError>? }
+        let box = Box()
+        try requestSwap(slot: name, bytes: bytes) { box.result = $0 }
+        while box.result == nil {
+            builder.waitUntilIdle()
+            applyFinishedBuilds()
+        }
+        return try box.result!.get()
+    }
+
+    /// Starts replacing the module of slot `name` by `bytes`: the new version is checked,
+    /// instrumented, compiled and initialised on the builder thread, and switched in between two
+    /// batches by `applyFinishedBuilds`, which then calls `completion` (on the calling thread).
+    /// The old version is kept for `probationBatches` batches: if the new one faults before then,
+    /// it is rolled back. A refused version leaves the running one in place.
+    /// - Throws: `.badSlot` for an unknown slot (at once); a refusal of the module itself (including
+    ///   a different module name) arrives through `completion`.
+    public func requestSwap(
+        slot name: String, bytes: [UInt8], completion: @escaping (Result<SwapVersions, ModuleLoadError>) -> Void
+    ) throws(ModuleLoadError) {
         guard let slot = slots.first(where: { $0.name == name }) else {
             throw ModuleLoadError(.badSlot, "no slot '\(name)' (slots: \(slotNames.joined(separator: ", ")))")
         }
-        let compiled = try loader.compile(bytes)
-        guard compiled.manifest.name == slot.lastManifest.name else {
-            throw ModuleLoadError(
-                .badSlot,
-                "slot '\(name)' runs '\(slot.lastManifest.name)'; refusing to swap in '\(compiled.manifest.name)'")
+        lastSwapRequest += 1
+        swapCompletions[lastSwapRequest] = completion
+        builder.submit(job(for: slot, purpose: .swap(request: lastSwapRequest), source: .bytes(bytes)))
+    }
+
+    /// Switches in every module the builder finished (swaps and restarts). Call between batches;
+    /// `handleGrant` calls it first.
+    public func applyFinishedBuilds() {
+        for outcome in builder.takeFinished() {
+            let slot = slots[outcome.job.slotIndex]
+            switch outcome.job.purpose {
+            case .restart:
+                finishRestart(slot, outcome.result)
+            case .swap(let request):
+                let result = finishSwap(slot, outcome.result)
+                swapCompletions.removeValue(forKey: request)?(result)
+            }
         }
-        let module = try instantiate(compiled, slot: slot.name, index: slot.index)
+    }
+
+    private func job(for slot: ModuleSlot, purpose: BuildJob.Purpose, source: BuildJob.Source) -> BuildJob {
+        BuildJob(
+            slotIndex: slot.index, slotName: slot.name, purpose: purpose, source: source,
+            snapshot: BuildJob.Snapshot(
+                nowNanoseconds: context.nowNanoseconds, throughTick: context.throughTick, latest: context.latest))
+    }
+
+    /// Takes over a module built on the builder thread: its host functions now see the pipeline.
+    private func adopt(_ handoff: ModuleHandoff) -> SandboxedModule {
+        handoff.module.adopt(context: context, clock: clock)
+        context.logs += handoff.logs  // what its ssoc_init logged, flushed with the next batch
+        return handoff.module
+    }
+
+    private func finishSwap(_ slot: ModuleSlot, _ result: Result<ModuleHandoff, ModuleLoadError>)
+        -> Result<SwapVersions, ModuleLoadError>
+    {
+        let handoff: ModuleHandoff
+        switch result {
+        case .failure(let error): return .failure(error)
+        case .success(let built): handoff = built
+        }
+        let compiled = handoff.module.compiled
+        guard compiled.manifest.name == slot.lastManifest.name else {
+            return .failure(
+                ModuleLoadError(
+                    .badSlot,
+                    "slot '\(slot.name)' runs '\(slot.lastManifest.name)'; refusing to swap in '\(compiled.manifest.name)'"))
+        }
+        let module = adopt(handoff)
         let from = slot.active?.compiled.manifest.version
         slot.previous = slot.active
         slot.active = module
@@ -111,7 +180,22 @@ public final class ApplicationCore {
         emit(.swapped, slot, from: from, to: compiled.manifest.version,
              detail: "\(from.map(\.description) ?? "none") -> \(compiled.manifest.version), probation \(configuration.probationBatches) batches",
              wireDetail: UInt32(from?.wireValue ?? 0))
-        return (from, compiled.manifest.version)
+        return .success((from, compiled.manifest.version))
+    }
+
+    private func finishRestart(_ slot: ModuleSlot, _ result: Result<ModuleHandoff, ModuleLoadError>) {
+        guard slot.state == .restarting else { return }  // a swap replaced the faulted version meanwhile
+        let version = slot.lastManifest.version
+        switch result {
+        case .success(let handoff):
+            slot.active = adopt(handoff)
+            slot.state = .active
+            slot.restarts += 1
+            emit(.restarted, slot, from: version, to: version, detail: "restarted after \(slot.restartReason)",
+                 wireDetail: UInt32(clamping: slot.restarts))
+        case .failure(let error):
+            quarantine(slot, version: version, reason: "restart failed: \(error.message)")
+        }
     }
 
     /// Drops samples received for a session that ended (the peer restarted or was lost), so the
@@ -150,6 +234,7 @@ public final class ApplicationCore {
             return
         }
         lastGrantedTick = throughTick
+        applyFinishedBuilds()
         context.nowNanoseconds = timestamp
         context.throughTick = throughTick
         batches += 1
@@ -181,6 +266,7 @@ public final class ApplicationCore {
         context.currentSlotIndex = slot.index
         context.currentSlotName = slot.name
         context.commandsThisCall = 0
+        context.derivedThisCall = 0
         context.telemetryThisCall = 0
         context.logsThisCall = 0
         let mark = context.mark
@@ -211,6 +297,8 @@ public final class ApplicationCore {
     }
 
     private func failed(_ slot: ModuleSlot, module: SandboxedModule, fault: CallFault, result: CallResult) {
+        // The process is stopping: neither the module's fault nor worth a restart (a compile).
+        if fault == .interrupted { return }
         slot.faults += 1
         slot.cleanStreak = 0
         let version = module.compiled.manifest.version
@@ -238,14 +326,19 @@ public final class ApplicationCore {
             quarantine(slot, version: version, reason: "\(slot.recentFaults) faults, last: \(fault.summary)")
             return
         }
-        do {
-            slot.active = try instantiate(module.compiled, slot: slot.name, index: slot.index)
-            slot.restarts += 1
-            if case .probation = slot.state { slot.state = .active }
-            emit(.restarted, slot, from: version, to: version, detail: "restarted after \(fault.summary)",
-                 wireDetail: UInt32(clamping: slot.restarts))
-        } catch {
-            quarantine(slot, version: version, reason: "restart failed: \(error.message)")
+        // The fresh instance is built off the guest thread; the slot sits out until it is ready.
+        // In virtual time the grant waits for it, so runs stay deterministic.
+        slot.active = nil
+        slot.state = .restarting
+        slot.restartReason = fault.summary
+        builder.submit(job(for: slot, purpose: .restart, source: .compiled(module.compiled)))
+        if lastFlags.contains(.virtualTime) { waitForRestart(of: slot) }
+    }
+
+    private func waitForRestart(of slot: ModuleSlot) {
+        while slot.state == .restarting {
+            builder.waitUntilIdle()
+            applyFinishedBuilds()
         }
     }
 
@@ -262,11 +355,14 @@ public final class ApplicationCore {
         context.currentSlotName = slot
         context.currentSlotIndex = index
         context.commandsThisCall = 0
+        context.derivedThisCall = 0
         context.telemetryThisCall = 0
         context.logsThisCall = 0
         let mark = context.mark
         defer { context.rollBack(to: mark) }
-        return try SandboxedModule(compiled, engine: loader.engine, context: context, configuration: configuration, clock: clock)
+        return try SandboxedModule(
+            compiled, engine: loader.engine, binding: HostBinding(context: context), configuration: configuration,
+            clock: clock)
     }
 
     private func emit(

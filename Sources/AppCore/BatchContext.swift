@@ -44,6 +44,17 @@ struct HostFault: Error, CustomStringConvertible {
     var description: String
 }
 
+/// Which batch state and wall clock a module's host functions and budget use. A module built on
+/// the builder thread runs its `ssoc_init` against a private context; when the guest thread adopts
+/// it, it points the binding at the pipeline's context.
+///
+/// Not thread-safe: used by whichever thread owns the module at the time.
+final class HostBinding {
+    var context: BatchContext
+
+    init(context: BatchContext) { self.context = context }
+}
+
 /// The state host functions read and write during one batch. Shared by every module of the
 /// pipeline (derived samples written by one are read by later ones).
 ///
@@ -65,6 +76,7 @@ final class BatchContext {
     var currentSlotIndex = 0
     var currentSlotName = ""
     var commandsThisCall = 0
+    var derivedThisCall = 0
     var telemetryThisCall = 0
     var logsThisCall = 0
     /// Dropped because the batch was full.

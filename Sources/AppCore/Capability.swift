@@ -16,6 +16,9 @@ public enum Capability: String, CaseIterable, Sendable, Hashable, Comparable {
     case log = "log"
     /// `now_ns`, `tick`: the grant's time (virtual time in virtual-clock mode), never the wall clock.
     case clock = "clock"
+    /// `wasi_snapshot_preview1`: the deterministic WASI subset (`WASISubset`): stdout/stderr to the
+    /// log, the grant's time, seeded randomness; no files.
+    case wasi = "wasi"
 
     public static func < (lhs: Capability, rhs: Capability) -> Bool { lhs.rawValue < rhs.rawValue }
 }

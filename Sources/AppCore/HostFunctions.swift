@@ -16,18 +16,27 @@ enum HostFunctions {
     static let maxLogBytes = 120
 
     static func implementation(
-        named name: String, context: BatchContext, memory: GuestMemoryBox, configuration: AppCoreConfiguration
+        named name: String, binding: HostBinding, memory: GuestMemoryBox, configuration: AppCoreConfiguration,
+        budget: CallBudget
     ) -> Function.RawImplementation {
+        // Every import charges the call's budget before doing anything (also when it then refuses
+        // for a quota), so a flood of cheap calls is bounded in count and in wall-clock time.
         switch name {
         case "sample_count":
-            return { _, _, results in results[0] = .i32(UInt32(context.samples.count)) }
+            return { _, _, results in
+                let context = binding.context
+                try budget.charge(1)
+                results[0] = .i32(UInt32(context.samples.count))
+            }
 
         case "read_samples":
             return { _, parameters, results in
+                let context = binding.context
                 let first = Int(Int32(bitPattern: parameters[0].i32))
                 let pointer = Int(parameters[1].i32)
                 let maximum = Int(Int32(bitPattern: parameters[2].i32))
                 let available = context.samples.count - first
+                try budget.charge(1 + max(0, min(maximum, available)) / 16)  // a unit per 256 bytes copied
                 guard first >= 0, maximum > 0, available > 0 else {
                     results[0] = .i32(0)
                     return
@@ -43,8 +52,10 @@ enum HostFunctions {
 
         case "latest":
             return { _, parameters, results in
+                let context = binding.context
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
                 let pointer = Int(parameters[1].i32)
+                try budget.charge(1 + context.samples.count / 64)  // scans the batch backwards
                 guard (0...255).contains(channel), let sample = context.latestSample(channel: channel) else {
                     results[0] = .i32(0)
                     return
@@ -55,11 +66,17 @@ enum HostFunctions {
 
         case "write_sample":
             return { _, parameters, results in
+                let context = binding.context
                 let channel = Int(Int32(bitPattern: parameters[0].i32))
-                guard (16...255).contains(channel) else {
+                try budget.charge(1)
+                // Each module has its own share of the batch, so one that fills it cannot make the
+                // next module's writes fail (and get the innocent one quarantined).
+                guard (16...255).contains(channel), context.derivedThisCall < configuration.maxDerivedSamplesPerModulePerBatch
+                else {
                     results[0] = .i32(UInt32(bitPattern: -1))
                     return
                 }
+                context.derivedThisCall += 1
                 let sample = BatchSample(
                     timestampNanoseconds: context.nowNanoseconds, channel: UInt8(channel), status: .ok,
                     milliValue: Int32(bitPattern: parameters[1].i32))
@@ -68,8 +85,10 @@ enum HostFunctions {
 
         case "emit_command":
             return { _, parameters, results in
+                let context = binding.context
                 let target = Int(Int32(bitPattern: parameters[0].i32))
                 let validTicks = Int(Int32(bitPattern: parameters[2].i32))
+                try budget.charge(1)
                 guard (0...255).contains(target), (0...Int(UInt16.max)).contains(validTicks),
                     context.commandsThisCall < configuration.maxCommandsPerModulePerBatch
                 else {
@@ -88,15 +107,19 @@ enum HostFunctions {
 
         case "publish":
             return { _, parameters, results in
+                let context = binding.context
                 let pointer = Int(parameters[0].i32)
                 let length = Int(Int32(bitPattern: parameters[1].i32))
+                try budget.charge(2)  // decodes a string
                 guard (1...maxKeyBytes).contains(length),
                     context.telemetryThisCall < configuration.maxTelemetryPerModulePerBatch
                 else {
                     results[0] = .i32(UInt32(bitPattern: -1))
                     return
                 }
-                let key = try withGuestBytes(memory, pointer: pointer, count: length) { String(decoding: $0, as: UTF8.self) }
+                let key = try withGuestBytes(memory, pointer: pointer, count: length) {
+                    PrintableText.escaped(String(decoding: $0, as: UTF8.self))
+                }
                 context.telemetryThisCall += 1
                 context.telemetry.append(
                     ModuleTelemetry(
@@ -107,13 +130,18 @@ enum HostFunctions {
 
         case "log":
             return { _, parameters, _ in
+                let context = binding.context
                 let level = Int32(bitPattern: parameters[0].i32)
                 let pointer = Int(parameters[1].i32)
                 let length = Int(Int32(bitPattern: parameters[2].i32))
+                try budget.charge(2)  // decodes a string
                 guard length >= 0 else { throw HostFault(description: "log: negative length \(length)") }
                 guard context.logsThisCall < configuration.maxLogsPerModulePerBatch else { return }
                 let kept = min(length, maxLogBytes)
-                let text = try withGuestBytes(memory, pointer: pointer, count: kept) { String(decoding: $0, as: UTF8.self) }
+                // Escaped here, so no consumer can print a forged line (`\n`, ESC) from a module.
+                let text = try withGuestBytes(memory, pointer: pointer, count: kept) {
+                    PrintableText.escaped(String(decoding: $0, as: UTF8.self))
+                }
                 context.logsThisCall += 1
                 context.logs.append(
                     ModuleLogLine(
@@ -122,10 +150,18 @@ enum HostFunctions {
             }
 
         case "now_ns":
-            return { _, _, results in results[0] = .i64(context.nowNanoseconds) }
+            return { _, _, results in
+                let context = binding.context
+                try budget.charge(1)
+                results[0] = .i64(context.nowNanoseconds)
+            }
 
         case "tick":
-            return { _, _, results in results[0] = .i64(context.throughTick) }
+            return { _, _, results in
+                let context = binding.context
+                try budget.charge(1)
+                results[0] = .i64(context.throughTick)
+            }
 
         default:
             preconditionFailure("HostFunctionCatalog and HostFunctions disagree about '\(name)'")
@@ -134,7 +170,7 @@ enum HostFunctions {
 
     /// Runs `body` over `count` bytes of guest memory at `pointer` after checking the range.
     /// - Throws: `HostFault` when the range is outside the module's memory.
-    private static func withGuestBytes<T>(
+    static func withGuestBytes<T>(
         _ box: GuestMemoryBox, pointer: Int, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> T
     ) throws -> T {
         guard let memory = box.memory else { throw HostFault(description: "the module has no memory") }

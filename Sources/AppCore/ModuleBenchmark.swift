@@ -47,10 +47,11 @@ public struct ModuleBenchmark {
     /// ticks of (temperature on channel 0, a filtered temperature on channel 16), with the setpoint
     /// (channel 1) known from an earlier batch. The same batch `firmware-mock/sdk/native-harness.c`
     /// feeds the natively compiled C, so the two figures compare.
+    /// `timeBounded: false` runs the module without the budget rewrite, to measure its cost.
     /// - Throws: `ModuleLoadError` when the module is refused.
-    public func batch(bytes: [UInt8], samples: Int = 256, iterations: Int) throws -> Figures {
+    public func batch(bytes: [UInt8], samples: Int = 256, iterations: Int, timeBounded: Bool = true) throws -> Figures {
         let context = BatchContext(capacity: max(4096, samples * 4))
-        let module = try instantiate(bytes, context: context)
+        let module = try instantiate(bytes, context: context, instrument: timeBounded)
         context.latest[1] = BatchSample(timestampNanoseconds: 0, channel: 1, status: .ok, milliValue: 22_000)
         var round: UInt64 = 0
         return measure(iterations: iterations) {
@@ -64,6 +65,7 @@ public struct ModuleBenchmark {
             context.nowNanoseconds = round * UInt64(samples / 2) * 1_000_000
             context.currentSlotIndex = 0
             context.commandsThisCall = 0
+            context.derivedThisCall = 0
             context.telemetryThisCall = 0
             context.logsThisCall = 0
             let elapsed = module.runBatch(count: context.samples.count).nanoseconds
@@ -72,9 +74,10 @@ public struct ModuleBenchmark {
         }
     }
 
-    private func instantiate(_ bytes: [UInt8], context: BatchContext) throws -> SandboxedModule {
+    private func instantiate(_ bytes: [UInt8], context: BatchContext, instrument: Bool = true) throws -> SandboxedModule {
         try SandboxedModule(
-            try loader.compile(bytes), engine: loader.engine, context: context, configuration: configuration, clock: clock)
+            try loader.compile(bytes, instrument: instrument), engine: loader.engine, binding: HostBinding(context: context),
+            configuration: configuration, clock: clock)
     }
 
     private func measure(iterations: Int, _ body: () -> UInt64) -> Figures {
@@ -102,24 +105,12 @@ public struct ModuleBenchmark {
                     (br $again)))
                 (i32.const 0)))
             """
-        var bytes = try wat2wasm(text)
-        let name = Array(ModuleManifest.sectionName.utf8)
-        let payload = Array("name = bench\nversion = 1.0\ncapabilities = clock\n".utf8)
-        var section: [UInt8] = []
-        appendLEB128(UInt32(name.count), to: &section)
-        section += name + payload
-        bytes.append(0)
-        appendLEB128(UInt32(section.count), to: &bytes)
-        return bytes + section
-    }
-
-    private static func appendLEB128(_ value: UInt32, to bytes: inout [UInt8]) {
-        var remaining = value
-        repeat {
-            var byte = UInt8(remaining & 0x7f)
-            remaining >>= 7
-            if remaining != 0 { byte |= 0x80 }
-            bytes.append(byte)
-        } while remaining != 0
+        let bytes = try wat2wasm(text)
+        var section = WasmByteWriter()
+        section.name(ModuleManifest.sectionName)
+        section.bytes += Array("name = bench\nversion = 1.0\ncapabilities = clock\n".utf8)
+        var module = WasmByteWriter(bytes: bytes)
+        module.section(0, section.bytes)
+        return module.bytes
     }
 }

@@ -33,9 +33,12 @@ public struct ModuleLoadError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A sentence for people: what was refused and why.
     public var message: String
 
+    /// The message is cut to its first line and 400 characters, control characters escaped: a
+    /// refusal is one line in a log or a control reply, whatever the error it wraps (a trap's
+    /// backtrace can be hundreds of KiB).
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
-        self.message = message
+        self.message = PrintableText.summary(message)
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }

@@ -37,7 +37,8 @@ public struct ModuleManifest: Sendable, Hashable {
         var capabilities: Set<Capability> = []
         var manifest = ModuleManifest(name: "", version: ModuleVersion(major: 0, minor: 0), capabilities: [])
         func fail(_ message: String) -> ModuleLoadError { ModuleLoadError(.invalidManifest, message) }
-        for rawLine in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        // `isNewline`: "\r\n" is one Character in Swift, so comparing with "\n" would miss CRLF lines.
+        for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else { throw fail("line without '=': \(line)") }
@@ -46,6 +47,9 @@ public struct ModuleManifest: Sendable, Hashable {
             switch key {
             case "name":
                 guard !value.isEmpty, value.count <= 64 else { throw fail("name must be 1…64 characters") }
+                guard !value.unicodeScalars.contains(where: PrintableText.isControl) else {
+                    throw fail("name must not contain control characters (it is printed in logs): \(PrintableText.escaped(value))")
+                }
                 name = value
             case "version":
                 guard let parsed = ModuleVersion(value) else { throw fail("version '\(value)' is not MAJOR.MINOR (0…255)") }

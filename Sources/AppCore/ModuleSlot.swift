@@ -9,12 +9,15 @@ public enum SlotState: Sendable, Hashable, CustomStringConvertible {
     case probation(remaining: Int)
     /// Stopped after repeated faults; the pipeline skips it until a swap brings a new version.
     case quarantined
+    /// Faulted; a fresh instance is being built off the guest thread. Skipped until it is ready.
+    case restarting
 
     public var description: String {
         switch self {
         case .active: return "active"
         case .probation: return "probation"
         case .quarantined: return "quarantined"
+        case .restarting: return "restarting"
         }
     }
 }
@@ -31,6 +34,8 @@ final class ModuleSlot {
     /// The last module the slot ran, kept while quarantined so status can still name it.
     var lastManifest: ModuleManifest
     var state: SlotState = .active
+    /// Why the pending restart was requested (for its event).
+    var restartReason = ""
 
     var calls: UInt64 = 0
     var faults: UInt64 = 0

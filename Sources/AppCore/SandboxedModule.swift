@@ -13,13 +13,17 @@ public enum CallFault: Sendable, Hashable {
     case hostFault(String)
     /// The module returned a nonzero status from `ssoc_on_batch` / `ssoc_init`.
     case reportedError(Int32)
+    /// The call used up its host-call budget (`units` granted per call).
+    case hostCallBudgetExhausted(units: Int)
+    /// The process is stopping (SIGTERM): the call was stopped at its next budget check.
+    case interrupted
 
     /// The wire event kind this fault is reported as.
     public var eventKind: ModuleEventKind {
         switch self {
-        case .outOfFuel: return .outOfFuel
+        case .outOfFuel, .hostCallBudgetExhausted: return .outOfFuel
         case .deadlineExceeded: return .deadlineExceeded
-        case .trapped, .hostFault, .reportedError: return .trapped
+        case .trapped, .hostFault, .reportedError, .interrupted: return .trapped
         }
     }
 
@@ -31,6 +35,8 @@ public enum CallFault: Sendable, Hashable {
         case .deadlineExceeded(let ns): return "over its deadline (\(ns / 1000) µs)"
         case .hostFault(let what): return "host refused a call: \(what)"
         case .reportedError(let status): return "returned status \(status)"
+        case .hostCallBudgetExhausted(let units): return "out of host-call budget (\(units) units per call)"
+        case .interrupted: return "interrupted: the application core is stopping"
         }
     }
 }
@@ -61,40 +67,45 @@ final class SandboxedModule {
     private let memoryBox: GuestMemoryBox
     private let onBatch: Function
     private var stack: ExecutionStack
-    private let clock: any MonotonicClock
+    private let budget: CallBudget
+    private let hostUnits: Int
+    private let binding: HostBinding
 
     /// Instantiates `compiled` and runs its `ssoc_init`.
     /// - Throws: `ModuleLoadError` `.overBudget` (initial memory over the cap), `.invalidBinary`
     ///   (validation or compilation failed), `.badExport`, `.initFailed`.
     init(
-        _ compiled: CompiledModule, engine: Engine, context: BatchContext, configuration: AppCoreConfiguration,
+        _ compiled: CompiledModule, engine: Engine, binding: HostBinding, configuration: AppCoreConfiguration,
         clock: any MonotonicClock
     ) throws(ModuleLoadError) {
         let who = "module '\(compiled.manifest.name)' \(compiled.manifest.version)"
         self.compiled = compiled
-        self.clock = clock
+        let budget = CallBudget(clock: clock, interrupt: configuration.interrupt)
+        self.budget = budget
+        hostUnits = configuration.maxHostCallUnitsPerBatch
         let store = Store(engine: engine)
         self.store = store
-        limiter = WasmKitSPI.installMemoryCap(on: store, maxBytes: compiled.memoryLimitBytes)
+        limiter = WasmKitSPI.installMemoryCap(on: store, maxBytes: compiled.memoryLimitBytes, budget: budget)
         let memoryBox = GuestMemoryBox()
         self.memoryBox = memoryBox
+        self.binding = binding
+        let imports = Self.imports(
+            of: compiled.module, store: store, binding: binding, memory: memoryBox, configuration: configuration,
+            budget: budget)
 
-        var imports = Imports()
-        for entry in compiled.module.imports {
-            // The loader already refused anything outside the catalog and the manifest.
-            guard let host = HostFunctionCatalog.entries[entry.name] else { continue }
-            imports.define(
-                module: entry.module, name: entry.name,
-                Function(
-                    store: store, parameters: host.parameters, results: host.results,
-                    raw: HostFunctions.implementation(named: entry.name, context: context, memory: memoryBox,
-                                                      configuration: configuration)))
-        }
-
-        store.fuel = Fuel(remaining: configuration.initFuel)  // bounds a start function too
+        // The init fuel, deadline and host budget bound a start function too.
+        store.fuel = Fuel(remaining: configuration.initFuel)
+        budget.begin(deadline: configuration.initDeadlineNanoseconds, hostUnits: hostUnits)
         let instance: Instance
         do {
             instance = try compiled.module.instantiate(store: store, imports: imports)
+        } catch let fault as BudgetFault {
+            throw ModuleLoadError(.initFailed, "\(who): its start function \(Self.fault(for: fault).summary)")
+        } catch let fault as HostFault {
+            // Host functions need the instance's memory, which exists only once instantiation is done.
+            throw ModuleLoadError(
+                .initFailed,
+                "\(who): its start function called a host function (\(fault.description)); call host functions from ssoc_init")
         } catch {
             let refused = limiter.refusedBytes
             if refused > 0 {
@@ -124,9 +135,19 @@ final class SandboxedModule {
         self.onBatch = onBatch
         stack = ExecutionStack(engine: engine)
 
+        // A WASI reactor initialises its libc in `_initialize`, before anything else is called.
+        if let reactor = instance.exports[function: "_initialize"], reactor.type.parameters.isEmpty,
+            reactor.type.results.isEmpty
+        {
+            let result = Self.call(
+                reactor, arguments: [], fuel: configuration.initFuel, deadline: configuration.initDeadlineNanoseconds,
+                hostUnits: hostUnits, store: store, stack: &stack, budget: budget)
+            if let fault = result.fault { throw ModuleLoadError(.initFailed, "\(who): _initialize failed (\(fault.summary))") }
+        }
+
         let result = Self.call(
-            initialize, arguments: [], fuel: configuration.initFuel, deadline: .max, store: store, stack: &stack,
-            clock: clock)
+            initialize, arguments: [], fuel: configuration.initFuel, deadline: configuration.initDeadlineNanoseconds,
+            hostUnits: hostUnits, store: store, stack: &stack, budget: budget)
         if let fault = result.fault {
             throw ModuleLoadError(.initFailed, "\(who): ssoc_init failed (\(fault.summary))")
         }
@@ -136,6 +157,13 @@ final class SandboxedModule {
         memoryBox.memory = nil
     }
 
+    /// Points the module at the pipeline's batch state and wall clock: called by the guest thread
+    /// when it takes over a module built on the builder thread.
+    func adopt(context: BatchContext, clock: any MonotonicClock) {
+        binding.context = context
+        budget.clock = clock
+    }
+
     /// How many `memory.grow` requests the memory cap refused so far.
     var memoryGrowthRefusals: Int { limiter.refusalCount }
 
@@ -143,20 +171,71 @@ final class SandboxedModule {
     func runBatch(count: Int) -> CallResult {
         Self.call(
             onBatch, arguments: [.i32(UInt32(truncatingIfNeeded: count))], fuel: compiled.fuelPerBatch,
-            deadline: compiled.deadlineNanoseconds, store: store, stack: &stack, clock: clock)
+            deadline: compiled.deadlineNanoseconds, hostUnits: hostUnits, store: store, stack: &stack, budget: budget)
+    }
+
+    /// The host functions `module` imports (the loader refused anything else), plus the
+    /// rewrite's `budget_check`, which reads the clock and refills the guest's counter.
+    private static func imports(
+        of module: Module, store: Store, binding: HostBinding, memory: GuestMemoryBox,
+        configuration: AppCoreConfiguration, budget: CallBudget
+    ) -> Imports {
+        let slot = UInt64(binding.context.currentSlotIndex) &+ 1
+        let wasi = WASIState(seed: configuration.wasiRandomSeed ^ (slot &* 0x9E37_79B9_7F4A_7C15))
+        var imports = Imports()
+        for entry in module.imports {
+            if entry.module == BudgetInstrumentation.importModule {
+                imports.define(
+                    module: entry.module, name: entry.name,
+                    Function(store: store, parameters: [], results: [.i32]) { _, _, results in
+                        try budget.checkClock()
+                        results[0] = .i32(UInt32(BudgetCheck.refillUnits))
+                    })
+                continue
+            }
+            if entry.module == WASISubset.importModule, let signature = WasmKitSPI.signature(of: entry, in: module) {
+                let environment = WASISubset.Environment(
+                    binding: binding, memory: memory, budget: budget, state: wasi, configuration: configuration)
+                imports.define(
+                    module: entry.module, name: entry.name,
+                    Function(
+                        store: store, parameters: signature.parameters, results: signature.results,
+                        raw: WASISubset.implementation(named: entry.name, environment)))
+                continue
+            }
+            guard let host = HostFunctionCatalog.entries[entry.name] else { continue }
+            imports.define(
+                module: entry.module, name: entry.name,
+                Function(
+                    store: store, parameters: host.parameters, results: host.results,
+                    raw: HostFunctions.implementation(
+                        named: entry.name, binding: binding, memory: memory, configuration: configuration,
+                        budget: budget)))
+        }
+        return imports
+    }
+
+    private static func fault(for fault: BudgetFault) -> CallFault {
+        switch fault {
+        case .deadline(let elapsed): return .deadlineExceeded(nanoseconds: elapsed)
+        case .hostCalls(let units): return .hostCallBudgetExhausted(units: units)
+        case .interrupted: return .interrupted
+        }
     }
 
     private static func call(
-        _ function: Function, arguments: [Value], fuel: UInt64, deadline: UInt64, store: Store,
-        stack: inout ExecutionStack, clock: any MonotonicClock
+        _ function: Function, arguments: [Value], fuel: UInt64, deadline: UInt64, hostUnits: Int, store: Store,
+        stack: inout ExecutionStack, budget: CallBudget
     ) -> CallResult {
         store.fuel = Fuel(remaining: fuel)
-        let start = clock.nanoseconds()
+        budget.begin(deadline: deadline, hostUnits: hostUnits)
         var fault: CallFault?
         do {
             let results = try function.invoke(arguments, on: &stack)
             let status = Int32(bitPattern: results.first?.i32 ?? 0)
             if status != 0 { fault = .reportedError(status) }
+        } catch let error as BudgetFault {
+            fault = Self.fault(for: error)
         } catch let error as HostFault {
             fault = .hostFault(error.description)
         } catch {
@@ -164,7 +243,7 @@ final class SandboxedModule {
             // `Trap.reason` is not public in 0.4.2; its description is stable ("out of fuel").
             fault = text.contains("out of fuel") ? .outOfFuel : .trapped(Self.firstLine(of: text))
         }
-        let elapsed = clock.nanoseconds() &- start
+        let elapsed = budget.elapsed
         let remaining = store.fuel?.remaining ?? 0
         if fault == nil, elapsed > deadline { fault = .deadlineExceeded(nanoseconds: elapsed) }
         return CallResult(fault: fault, fuelUsed: fuel &- min(remaining, fuel), nanoseconds: elapsed)

@@ -14,7 +14,14 @@ final class MemoryCapLimiter: ResourceLimiter {
     /// How many growth requests were refused.
     let refusals = Atomic<Int>(0)
 
-    init(maxBytes: Int) { self.maxBytes = maxBytes }
+    /// Charged for every growth request: WasmKit copies the whole memory on `memory.grow`, so one
+    /// fuel per grow would let a loop of small grows run for seconds.
+    let budget: CallBudget
+
+    init(maxBytes: Int, budget: CallBudget) {
+        self.maxBytes = maxBytes
+        self.budget = budget
+    }
 
     /// The largest refused request in bytes (0: nothing refused).
     var refusedBytes: Int { largestRefusedBytes.load(ordering: .relaxed) }
@@ -22,6 +29,8 @@ final class MemoryCapLimiter: ResourceLimiter {
     var refusalCount: Int { refusals.load(ordering: .relaxed) }
 
     func limitMemoryGrowth(to desired: Int) throws -> Bool {
+        try budget.charge(1 + desired / 65536)  // a unit per page copied
+        try budget.checkClock()
         guard desired <= maxBytes else {
             refusals.add(1, ordering: .relaxed)
             if desired > largestRefusedBytes.load(ordering: .relaxed) {
@@ -37,8 +46,8 @@ final class MemoryCapLimiter: ResourceLimiter {
 
 enum WasmKitSPI {
     /// Installs a memory cap on `store`.
-    static func installMemoryCap(on store: Store, maxBytes: Int) -> MemoryCapLimiter {
-        let limiter = MemoryCapLimiter(maxBytes: maxBytes)
+    static func installMemoryCap(on store: Store, maxBytes: Int, budget: CallBudget) -> MemoryCapLimiter {
+        let limiter = MemoryCapLimiter(maxBytes: maxBytes, budget: budget)
         store.resourceLimiter = limiter
         return limiter
     }

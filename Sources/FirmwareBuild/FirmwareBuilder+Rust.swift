@@ -72,8 +72,8 @@ extension FirmwareBuilder {
         } catch {
             throw FirmwareBuildError(
                 module: module,
-                message: "cannot run \(tool) at \(path) (install Debian's rustc and libstd-rust-dev-wasm32, "
-                    + "or set SPLITSOC_RUSTC): \(error)")
+                message: "cannot run \(tool) at \(path) (scripts/setup.sh installs Debian's compilers; "
+                    + "SPLITSOC_CLANG, SPLITSOC_WASI_CLANG and SPLITSOC_RUSTC override them): \(error)")
         }
         let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -19,6 +19,10 @@ public struct FirmwareModuleSource: Sendable, Hashable {
     /// (`source`, `defines`), normalised to `key = value` lines.
     public var embeddedManifest: String
 
+    /// The build-only key `toolchain`: `wasi-c` (Debian's clang-14 and wasi-libc); empty for
+    /// freestanding C, WAT and Rust (chosen by the source's suffix).
+    public var toolchain: String = ""
+
     /// Whether the source is WebAssembly text (assembled in-process) rather than C.
     public var isWAT: Bool { sourcePath.hasSuffix(".wat") }
 }
@@ -148,6 +152,7 @@ public struct FirmwareBuilder: Sendable {
         }
         var source: String?
         var defines: [String] = []
+        var toolchain = ""
         var embedded = ""
         for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -160,16 +165,22 @@ public struct FirmwareBuilder: Sendable {
             switch key {
             case "source": source = value
             case "defines": defines = value.split(separator: " ").map(String.init)
+            case "toolchain": toolchain = value
             default: embedded += "\(key) = \(value)\n"
             }
         }
         guard let source else {
             throw FirmwareBuildError(module: stem, message: "manifest \(manifestPath) has no 'source' key")
         }
-        return FirmwareModuleSource(
+        guard ["", "wasi-c"].contains(toolchain) else {
+            throw FirmwareBuildError(module: stem, message: "unknown toolchain '\(toolchain)' (wasi-c; Rust is chosen by the .rs source)")
+        }
+        var described = FirmwareModuleSource(
             stem: stem, manifestPath: manifestPath,
             sourcePath: url.deletingLastPathComponent().appendingPathComponent(source).path,
             defines: defines, embeddedManifest: embedded)
+        described.toolchain = toolchain
+        return described
     }
 
     /// Builds every module, returning them sorted by stem.
@@ -202,8 +213,9 @@ public struct FirmwareBuilder: Sendable {
         if source.isRust {
             hashRustInputs(into: &hash)
         } else if !source.isWAT {
-            hash.update(clangPath)
-            hash.update(Self.cFlags.joined(separator: " "))
+            let (tool, arguments) = recipe(for: source, output: "OUT")
+            hash.update(tool)
+            hash.update(arguments.joined(separator: " "))
             hash.update((try? String(contentsOfFile: sdkDirectory + "/splitsoc.h", encoding: .utf8)) ?? "")
         }
         let digest = hash.hexDigest
@@ -249,30 +261,10 @@ public struct FirmwareBuilder: Sendable {
     private func compile(_ source: FirmwareModuleSource, output: String) throws(FirmwareBuildError) -> [UInt8] {
         let linked = output + ".linked-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: linked) }
-        let arguments =
-            Self.cFlags + ["-I", sdkDirectory] + source.defines.map { "-D" + $0 } + ["-o", linked, source.sourcePath]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: clangPath)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        do {
-            try process.run()
-        } catch {
-            throw FirmwareBuildError(
-                module: source.stem,
-                message: "cannot run clang at \(clangPath) (set SPLITSOC_CLANG): \(error)")
-        }
-        let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FirmwareBuildError(
-                module: source.stem,
-                message: "clang exited \(process.terminationStatus):\n" + String(decoding: diagnostics, as: UTF8.self))
-        }
+        let (tool, arguments) = recipe(for: source, output: linked)
+        try Self.run(tool, arguments, module: source.stem, tool: URL(fileURLWithPath: tool).lastPathComponent)
         guard let data = FileManager.default.contents(atPath: linked) else {
-            throw FirmwareBuildError(module: source.stem, message: "clang wrote no output")
+            throw FirmwareBuildError(module: source.stem, message: "\(tool) wrote no output")
         }
         return Array(data)
     }

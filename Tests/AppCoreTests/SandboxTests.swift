@@ -144,7 +144,9 @@ struct SandboxTests {
     @Test("a call over its wall-clock deadline counts as misbehaviour")
     func deadlineIsEnforced() throws {
         let clock = SteppingClock(step: 1_000)
-        let (core, output) = try healthyCore(clock: clock)
+        var configuration = AppCoreConfiguration()
+        configuration.initDeadlineNanoseconds = 1_000_000_000  // the restart's init must fit in a 60 ms "call"
+        let (core, output) = try healthyCore(clock: clock, configuration: configuration)
         output.clear()
         var driver = Driver(core)
         driver.quanta(1)
@@ -207,5 +209,41 @@ struct SandboxTests {
         driver.quanta(1)
         // write_sample(0) returned -1; the third command was over the quota of 2.
         #expect(output.commands.map(\.milliValue) == [-1, 2])
+    }
+}
+
+/// The batch's capacity is shared: each module has a quota of derived samples, so a module that
+/// writes without end cannot make the next module's writes fail.
+@Suite("Derived-sample quota")
+struct DerivedSampleQuotaTests {
+    static func writer(name: String, channel: Int, count: Int) -> String {
+        """
+        (module (import "ssoc" "write_sample" (func $write (param i32 i32) (result i32)))
+          (import "ssoc" "emit_command" (func $emit (param i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "ssoc_init") (result i32) (i32.const 0))
+          (func (export "ssoc_on_batch") (param i32) (result i32) (local $i i32) (local $ok i32)
+            (loop $again
+              (if (i32.eqz (call $write (i32.const \(channel)) (local.get $i)))
+                (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $again (i32.lt_u (local.get $i) (i32.const \(count)))))
+            (drop (call $emit (i32.const 2) (local.get $ok) (i32.const 0)))
+            (i32.const 0)))
+        """
+    }
+
+    @Test("a module writing 5000 derived samples gets its quota; the next module's writes still succeed")
+    func oneModuleCannotFillTheBatch() throws {
+        let output = RecordingOutput()
+        let core = ApplicationCore(clock: SteppingClock(), output: output)
+        let manifest = "version = 1.0\ncapabilities = samples.write, commands.emit\n"
+        try core.addModule(slot: "greedy", bytes: try TestModules.wat(Self.writer(name: "greedy", channel: 20, count: 5000), manifest: "name = greedy\n" + manifest))
+        try core.addModule(slot: "modest", bytes: try TestModules.wat(Self.writer(name: "modest", channel: 21, count: 10), manifest: "name = modest\n" + manifest))
+        var driver = Driver(core)
+        driver.quanta(1)
+        // The command's value is how many writes succeeded.
+        #expect(output.commands.map(\.milliValue) == [1024, 10])
+        #expect(core.status.modules.allSatisfy { $0.traps == 0 })
     }
 }

@@ -108,6 +108,15 @@ struct Driver {
                            message: .tickGrant(throughTick: tick)))
     }
 
+    /// Adds `count` samples of `channel` (one no module reads) to the pending batch, so that host
+    /// functions that copy or scan the batch have a full one to work on.
+    func filler(_ count: Int, channel: UInt8 = 7) {
+        for index in 0..<count {
+            core.receive(Frame(sequence: 0, timestamp: tick * periodNanoseconds, flags: flags,
+                               message: .sample(Sample(channel: channel, status: .ok, milliValue: Int32(index)))))
+        }
+    }
+
     mutating func quanta(_ count: Int, temperature: Int32 = 20_000, setpoint: Int32 = 22_000) {
         for _ in 0..<count { quantum(temperature: { _ in temperature }, setpoint: setpoint) }
     }

@@ -19,7 +19,7 @@
 
 #define SSOC_ABI_VERSION 1
 
-#if defined(__wasm__)
+#if defined(__wasm__) && !defined(__wasi__)
 typedef signed char int8_t;
 typedef unsigned char uint8_t;
 typedef short int16_t;
