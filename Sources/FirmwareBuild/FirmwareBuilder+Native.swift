@@ -17,26 +17,11 @@ extension FirmwareBuilder {
             throw FirmwareBuildError(module: source.stem, message: "cannot create \(directory): \(error)")
         }
         let output = directory + "/" + source.stem
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: clangPath)
-        process.arguments =
+        try Self.run(
+            clangPath,
             ["-O2", "-std=c11", "-Wall", "-Werror", "-I", sdkDirectory] + source.defines.map { "-D" + $0 }
-            + ["-o", output, sdkDirectory + "/native-harness.c", source.sourcePath]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        do {
-            try process.run()
-        } catch {
-            throw FirmwareBuildError(module: source.stem, message: "cannot run clang at \(clangPath): \(error)")
-        }
-        let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FirmwareBuildError(
-                module: source.stem,
-                message: "native clang exited \(process.terminationStatus):\n" + String(decoding: diagnostics, as: UTF8.self))
-        }
+                + ["-o", output, sdkDirectory + "/native-harness.c", source.sourcePath],
+            module: source.stem, tool: "native clang")
         return output
     }
 }
