@@ -73,6 +73,7 @@ struct ConformanceAgainstCoresTests {
     /// quantum of 3, 100 ms heartbeats and a 500 ms ack timeout (so liveness 500 ms, SPEC §4.3).
     static let cores: [(clock: String, transport: String, extra: [String])] = [
         ("real", "ipc", []),
+        ("real", "tcp", []),
         ("virtual", "ipc", []),
         ("virtual", "tcp", ["--quantum", "3", "--heartbeat-ms", "100", "--liveness-ms", "400", "--ack-timeout-ms", "500"]),
     ]
@@ -102,21 +103,27 @@ struct ConformanceAgainstCoresTests {
         }
     }
 
-    @Test("Every A- check passes against splitsoc-app started by the kit (--exec, tcp wildcard)", .timeLimit(.minutes(2)))
-    func applicationCoreConforms() throws {
+    @Test("Every A- check passes against splitsoc-app started by the kit (--exec), over tcp and ipc",
+          .timeLimit(.minutes(2)), arguments: ["tcp", "ipc"])
+    func applicationCoreConforms(transport: String) throws {
         let root = try #require(FirmwareBuilder.packageRoot(containing: #filePath))
         // The thermostat commands the heater, so A-CAPS (no Command without `commands`) can fail.
         let module = try FirmwareBuilder(packageRoot: root).build(stem: "thermostat").path
         let app = try ProcessHarness.executablePath(named: "splitsoc-app")
-        try withProcessHarness(hardTimeout: .seconds(100)) { harness in
-            let output = try runKit(
-                harness,
-                ["--role", "app", "--endpoint", "tcp://127.0.0.1:*", "--timeout-scale", "2",
-                 "--exec", "\(app) --link {endpoint} --module regulator=\(module)"])
-            for id in SpecChecks.app { #expect(output.verdicts[id] == "PASS", "\(output.line(id))") }
-            #expect(output.status == 0, "\(output.stdout)")
-            #expect(output.line("A-REFUSED").contains("exited"), "the app exits when refused")
-            #expect(output.stdout.contains("endpoint=tcp://127.0.0.1:") && !output.stdout.contains(":*"))
+        try withTemporaryIPCPath { ipc in
+            try withProcessHarness(hardTimeout: .seconds(100)) { harness in
+                let endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : ipc
+                let output = try runKit(
+                    harness,
+                    ["--role", "app", "--endpoint", endpoint, "--timeout-scale", "2",
+                     "--exec", "\(app) --link {endpoint} --module regulator=\(module)"])
+                for id in SpecChecks.app { #expect(output.verdicts[id] == "PASS", "\(output.line(id))") }
+                #expect(output.status == 0, "\(output.stdout)")
+                #expect(output.line("A-REFUSED").contains("exited"), "the app exits when refused")
+                if transport == "tcp" {
+                    #expect(output.stdout.contains("endpoint=tcp://127.0.0.1:") && !output.stdout.contains(":*"))
+                }
+            }
         }
     }
 }
