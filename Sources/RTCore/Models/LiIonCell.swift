@@ -35,7 +35,7 @@ public struct LiIonCell: Sendable {
     public let initialStateOfCharge: Double
 
     /// OCV at 0 %, 10 %, ... 100 % SOC (V).
-    static let openCircuitTable: InlineArray<11, Double> = [
+    static let openCircuitTable: [Double] = [
         3.00, 3.45, 3.55, 3.62, 3.68, 3.74, 3.81, 3.89, 3.97, 4.07, 4.20,
     ]
 
